@@ -1,0 +1,1 @@
+//! A Kubernetes API emulator that holds a simulated Kubeflow cluster.

@@ -1,0 +1,2 @@
+//! kftui: a keyboard-driven terminal UI for Kubeflow.
+#![deny(clippy::todo, clippy::unimplemented)]
