@@ -1,2 +1,7 @@
 //! kftui: a keyboard-driven terminal UI for Kubeflow.
 #![deny(clippy::todo, clippy::unimplemented)]
+
+pub mod app;
+pub mod kube;
+pub mod testing;
+pub mod views;

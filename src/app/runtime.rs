@@ -1,0 +1,380 @@
+//! The event loop. Sources send `Msg`s into one channel; the loop applies them
+//! in batches with the pure `update`, performs the effects it returns, keeps
+//! the running watches, log streams and reviews equal to what the views
+//! subscribe to, and redraws only when something changed, at most once a frame.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use kube::Client;
+use kube::config::Kubeconfig;
+use ratatui::Terminal;
+use ratatui::backend::Backend;
+use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
+use tokio::task::AbortHandle;
+
+use super::effect::{Effect, Payload};
+use super::msg::Msg;
+use super::paths::Paths;
+use super::persist::{self, Saved};
+use super::state::State;
+use super::update::{settle, subscriptions, update};
+use crate::kube::types::{AccessKey, ClusterInfo, LogSpec, WatchKey};
+use crate::kube::{client, logs, ops, portforward, watch};
+
+/// A background worker a view talks to through `Effect::Worker` (ONNX
+/// inference, samplers). Replies come back as `Msg::Other`.
+pub trait Worker: Send {
+    /// Takes the payload if it is meant for this worker.
+    fn accept(&mut self, payload: &Payload) -> bool;
+}
+
+/// Counters the benchmarks read.
+#[derive(Debug, Clone, Default)]
+pub struct Stats {
+    pub draws: u64,
+    pub batches: u64,
+    pub messages: u64,
+    pub first_frame: Option<Instant>,
+}
+
+/// A client being built for a context switch.
+type ClientResult = Result<(Client, ClusterInfo), String>;
+
+pub struct Runtime {
+    tx: UnboundedSender<Msg>,
+    rx: UnboundedReceiver<Msg>,
+    client_tx: UnboundedSender<ClientResult>,
+    client_rx: UnboundedReceiver<ClientResult>,
+    client: Option<Client>,
+    kubeconfig: Option<Kubeconfig>,
+    paths: Option<Paths>,
+    watches: HashMap<WatchKey, AbortHandle>,
+    logs: HashMap<LogSpec, AbortHandle>,
+    reviewed: HashSet<AccessKey>,
+    forwards: HashMap<u64, AbortHandle>,
+    workers: Vec<Box<dyn Worker>>,
+    pub stats: Stats,
+}
+
+impl Runtime {
+    pub fn new(
+        client: Option<Client>,
+        kubeconfig: Option<Kubeconfig>,
+        paths: Option<Paths>,
+    ) -> Runtime {
+        let (tx, rx) = unbounded_channel();
+        let (client_tx, client_rx) = unbounded_channel();
+        Runtime {
+            tx,
+            rx,
+            client_tx,
+            client_rx,
+            client,
+            kubeconfig,
+            paths,
+            watches: HashMap::new(),
+            logs: HashMap::new(),
+            reviewed: HashSet::new(),
+            forwards: HashMap::new(),
+            workers: Vec::new(),
+            stats: Stats::default(),
+        }
+    }
+
+    /// Where sources send messages.
+    pub fn sender(&self) -> UnboundedSender<Msg> {
+        self.tx.clone()
+    }
+
+    pub fn add_worker(&mut self, worker: Box<dyn Worker>) {
+        self.workers.push(worker);
+    }
+
+    /// Applies one message and performs its effects.
+    pub fn handle(&mut self, state: &mut State, msg: Msg) {
+        state.now = jiff::Timestamp::now();
+        self.stats.messages += 1;
+        let effects = update(state, msg);
+        self.perform(state, effects);
+    }
+
+    /// Waits for at least one message (or `deadline`), applies everything
+    /// queued, settles and reconciles. Returns false when nothing arrived.
+    pub async fn step(&mut self, state: &mut State, deadline: Option<Instant>) -> bool {
+        let sleep = async {
+            match deadline {
+                Some(d) => tokio::time::sleep_until(d.into()).await,
+                None => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            msg = self.rx.recv() => {
+                let Some(msg) = msg else { return false };
+                self.handle(state, msg);
+                for _ in 0..10_000 {
+                    match self.rx.try_recv() {
+                        Ok(m) => self.handle(state, m),
+                        Err(_) => break,
+                    }
+                }
+            }
+            Some(result) = self.client_rx.recv() => self.client_ready(state, result),
+            _ = sleep => return false,
+        }
+        self.stats.batches += 1;
+        let effects = settle(state);
+        self.perform(state, effects);
+        self.reconcile(state);
+        true
+    }
+
+    /// Draws one frame.
+    pub fn draw<B: Backend>(
+        &mut self,
+        terminal: &mut Terminal<B>,
+        state: &State,
+    ) -> std::io::Result<()>
+    where
+        B::Error: std::fmt::Display,
+    {
+        terminal
+            .draw(|f| crate::views::chrome::draw(f, state))
+            .map_err(|e| std::io::Error::other(e.to_string()))?;
+        self.stats.draws += 1;
+        self.stats.first_frame.get_or_insert_with(Instant::now);
+        Ok(())
+    }
+
+    /// Runs until the state says quit: batches in, at most one frame per
+    /// `ui.frame_ms`, and no frame at all while nothing happens.
+    pub async fn run<B: Backend>(
+        &mut self,
+        terminal: &mut Terminal<B>,
+        state: &mut State,
+    ) -> std::io::Result<()>
+    where
+        B::Error: std::fmt::Display,
+    {
+        let frame = Duration::from_millis(state.config.ui.frame_ms.max(1));
+        let clock = (state.config.ui.clock_seconds > 0)
+            .then(|| Duration::from_secs(state.config.ui.clock_seconds));
+        let effects = settle(state);
+        self.perform(state, effects);
+        self.reconcile(state);
+        let mut dirty = true;
+        let mut last_draw: Option<Instant> = None;
+        let mut next_clock = clock.map(|c| Instant::now() + c);
+        loop {
+            if state.quit {
+                return Ok(());
+            }
+            let now = Instant::now();
+            if dirty && last_draw.is_none_or(|t| now >= t + frame) {
+                self.draw(terminal, state)?;
+                dirty = false;
+                last_draw = Some(now);
+            }
+            let frame_due = if dirty {
+                last_draw.map(|t| t + frame)
+            } else {
+                None
+            };
+            let deadline = match (frame_due, next_clock) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
+            if self.step(state, deadline).await {
+                dirty = true;
+            } else if let (Some(c), Some(at)) = (clock, next_clock)
+                && Instant::now() >= at {
+                    next_clock = Some(Instant::now() + c);
+                    self.handle(state, Msg::Clock);
+                    dirty = true;
+                }
+        }
+    }
+
+    fn client_ready(&mut self, state: &mut State, result: ClientResult) {
+        match result {
+            Ok((client, info)) => {
+                self.client = Some(client);
+                self.stop_all();
+                self.handle(state, Msg::Connected(Ok(info)));
+            }
+            Err(e) => self.handle(state, Msg::Connected(Err(e))),
+        }
+    }
+
+    fn stop_all(&mut self) {
+        for (_, h) in self.watches.drain() {
+            h.abort();
+        }
+        for (_, h) in self.logs.drain() {
+            h.abort();
+        }
+        self.reviewed.clear();
+    }
+
+    /// Starts what the views need and stops what they no longer do.
+    pub fn reconcile(&mut self, state: &State) {
+        let subs = subscriptions(state);
+        self.watches.retain(|k, h| {
+            let keep = subs.watches.contains(k);
+            if !keep {
+                h.abort();
+            }
+            keep
+        });
+        self.logs.retain(|k, h| {
+            let keep = subs.logs.contains(k);
+            if !keep {
+                h.abort();
+            }
+            keep
+        });
+        let Some(client) = self.client.clone() else {
+            return;
+        };
+        for key in subs.watches {
+            if self.watches.contains_key(&key) {
+                continue;
+            }
+            let tx = self.tx.clone();
+            let sink: watch::Sink = Arc::new(move |k, u| {
+                let _ = tx.send(Msg::Watch(k, u));
+            });
+            let task = tokio::spawn(watch::run(client.clone(), key.clone(), sink));
+            self.watches.insert(key, task.abort_handle());
+        }
+        for spec in subs.logs {
+            if self.logs.contains_key(&spec) {
+                continue;
+            }
+            let tx = self.tx.clone();
+            let sink: logs::Sink = Arc::new(move |s, u| {
+                let _ = tx.send(Msg::Logs(s, u));
+            });
+            let task = tokio::spawn(logs::run(client.clone(), spec.clone(), sink));
+            self.logs.insert(spec, task.abort_handle());
+        }
+        for key in subs.access {
+            if state.readonly.is_some() || !self.reviewed.insert(key.clone()) {
+                continue;
+            }
+            let tx = self.tx.clone();
+            let client = client.clone();
+            tokio::spawn(async move {
+                let access = ops::review(client, &key).await;
+                let _ = tx.send(Msg::Access(key, access));
+            });
+        }
+    }
+
+    /// Performs effects; answers come back as messages.
+    pub fn perform(&mut self, state: &State, effects: Vec<Effect>) {
+        for effect in effects {
+            match effect {
+                Effect::Api { id, op } => {
+                    let what = op.describe();
+                    let tx = self.tx.clone();
+                    let Some(client) = self.client.clone() else {
+                        let _ = tx.send(Msg::Api {
+                            id,
+                            what,
+                            result: Err(crate::kube::errors::ApiFailure::local(
+                                "Offline",
+                                "not connected to a cluster",
+                            )),
+                        });
+                        continue;
+                    };
+                    tokio::spawn(async move {
+                        let result = ops::perform(client, op).await;
+                        if let Err(e) = &result {
+                            tracing::warn!("{what}: {e}");
+                        }
+                        let _ = tx.send(Msg::Api { id, what, result });
+                    });
+                }
+                Effect::SwitchContext(name) => {
+                    let Some(kubeconfig) = self.kubeconfig.clone() else {
+                        let _ = self.client_tx.send(Err("no kubeconfig loaded".into()));
+                        continue;
+                    };
+                    let tx = self.client_tx.clone();
+                    tokio::spawn(async move {
+                        let result = client::connect(&kubeconfig, Some(&name))
+                            .await
+                            .map_err(|e| e.to_string());
+                        let _ = tx.send(result);
+                    });
+                }
+                Effect::RestartWatches => self.stop_all(),
+                Effect::StartForward(spec) => {
+                    let Some(client) = self.client.clone() else {
+                        continue;
+                    };
+                    let tx = self.tx.clone();
+                    let sink: portforward::Sink = Arc::new(move |id, update| {
+                        let _ = tx.send(Msg::Forward { id, update });
+                    });
+                    let id = spec.id;
+                    let task = tokio::spawn(portforward::run(client, spec, sink));
+                    self.forwards.insert(id, task.abort_handle());
+                }
+                Effect::StopForward(id) => {
+                    if let Some(h) = self.forwards.remove(&id) {
+                        h.abort();
+                    }
+                }
+                Effect::SaveState => {
+                    if let Some(paths) = &self.paths {
+                        let saved = Saved::of(state);
+                        let path = paths.state_file();
+                        tokio::task::spawn_blocking(move || {
+                            if let Err(e) = saved.save(&path) {
+                                tracing::warn!("cannot save state to {}: {e}", path.display());
+                            }
+                        });
+                    }
+                }
+                Effect::SaveDraft { name, text } => {
+                    if let Some(paths) = &self.paths {
+                        let dir = paths.drafts_dir();
+                        tokio::task::spawn_blocking(move || {
+                            let path = persist::draft_path(&dir, &name);
+                            let result = std::fs::create_dir_all(&dir)
+                                .and_then(|_| std::fs::write(&path, text));
+                            if let Err(e) = result {
+                                tracing::warn!("cannot save draft {}: {e}", path.display());
+                            }
+                        });
+                    }
+                }
+                Effect::DeleteDraft { name } => {
+                    if let Some(paths) = &self.paths {
+                        let _ =
+                            std::fs::remove_file(persist::draft_path(&paths.drafts_dir(), &name));
+                    }
+                }
+                Effect::Worker(payload) => {
+                    if !self.workers.iter_mut().any(|w| w.accept(&payload)) {
+                        tracing::warn!("no worker took a request");
+                    }
+                }
+                Effect::Quit => {}
+            }
+        }
+    }
+}
+
+impl Drop for Runtime {
+    fn drop(&mut self) {
+        self.stop_all();
+        for (_, h) in self.forwards.drain() {
+            h.abort();
+        }
+    }
+}

@@ -1,0 +1,12 @@
+//! Everything that talks to Kubernetes lives here: building clients from a
+//! kubeconfig, watches, one-shot requests, logs, access reviews and
+//! port-forwards. The rest of kftui sees plain messages.
+
+pub mod client;
+pub mod errors;
+pub mod kinds;
+pub mod logs;
+pub mod ops;
+pub mod portforward;
+pub mod types;
+pub mod watch;

@@ -1,0 +1,237 @@
+//! What the app may ask of the cluster and what comes back: plain data, so the
+//! pure `update` can hold it and tests can build it by hand.
+
+use std::fmt;
+
+use kube::api::DynamicObject;
+
+use super::kinds::Kind;
+
+/// One watched collection: a kind, optionally narrowed to a namespace and
+/// by label or field selectors (sent to the server, never applied locally).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct WatchKey {
+    pub kind: &'static Kind,
+    pub namespace: Option<String>,
+    pub labels: Option<String>,
+    pub fields: Option<String>,
+}
+
+impl WatchKey {
+    pub fn all(kind: &'static Kind) -> WatchKey {
+        WatchKey {
+            kind,
+            namespace: None,
+            labels: None,
+            fields: None,
+        }
+    }
+
+    /// `namespace` of `None` means every namespace (and is the only choice for
+    /// cluster-scoped kinds).
+    pub fn in_namespace(kind: &'static Kind, namespace: Option<&str>) -> WatchKey {
+        WatchKey {
+            namespace: namespace.filter(|_| kind.namespaced).map(str::to_string),
+            ..WatchKey::all(kind)
+        }
+    }
+
+    pub fn with_labels(mut self, labels: Option<String>) -> WatchKey {
+        self.labels = labels.filter(|l| !l.is_empty());
+        self
+    }
+
+    pub fn with_fields(mut self, fields: Option<String>) -> WatchKey {
+        self.fields = fields.filter(|f| !f.is_empty());
+        self
+    }
+}
+
+impl fmt::Display for WatchKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.kind.id)?;
+        match &self.namespace {
+            Some(ns) => write!(f, " in {ns}")?,
+            None if self.kind.namespaced => f.write_str(" in all namespaces")?,
+            None => {}
+        }
+        if let Some(l) = &self.labels {
+            write!(f, " -l {l}")?;
+        }
+        if let Some(l) = &self.fields {
+            write!(f, " --field-selector {l}")?;
+        }
+        Ok(())
+    }
+}
+
+/// How a watched collection stands with the server.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SyncStatus {
+    /// Listing for the first time.
+    Connecting,
+    /// Listed and watching.
+    Live,
+    /// The watch failed and is being retried with backoff; data shown is stale.
+    Retrying { error: String, attempts: u32 },
+}
+
+/// A change to a watched collection.
+#[derive(Debug, Clone)]
+pub enum WatchUpdate {
+    /// A complete listing replaces whatever was held.
+    Reset(Vec<DynamicObject>),
+    Applied(DynamicObject),
+    Deleted(DynamicObject),
+    Status(SyncStatus),
+}
+
+/// An object's address.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ObjRef {
+    pub kind: &'static Kind,
+    pub namespace: Option<String>,
+    pub name: String,
+}
+
+impl ObjRef {
+    pub fn of(kind: &'static Kind, obj: &DynamicObject) -> ObjRef {
+        ObjRef {
+            kind,
+            namespace: obj.metadata.namespace.clone(),
+            name: obj.metadata.name.clone().unwrap_or_default(),
+        }
+    }
+}
+
+impl fmt::Display for ObjRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.namespace {
+            Some(ns) => write!(f, "{} {ns}/{}", self.kind.kind, self.name),
+            None => write!(f, "{} {}", self.kind.kind, self.name),
+        }
+    }
+}
+
+/// Patch flavours the API server accepts for custom resources.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PatchBody {
+    Merge(serde_json::Value),
+    Json(serde_json::Value),
+}
+
+/// A one-shot request; the answer comes back as `Msg::Api` with the same id.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ApiOp {
+    Create {
+        kind: &'static Kind,
+        namespace: Option<String>,
+        body: serde_json::Value,
+        dry_run: bool,
+    },
+    Patch {
+        target: ObjRef,
+        patch: PatchBody,
+        dry_run: bool,
+    },
+    Delete {
+        target: ObjRef,
+        dry_run: bool,
+    },
+    Get {
+        target: ObjRef,
+    },
+}
+
+impl ApiOp {
+    /// Words for the footer: "delete Notebook ml-research/x".
+    pub fn describe(&self) -> String {
+        match self {
+            ApiOp::Create {
+                kind,
+                namespace,
+                body,
+                ..
+            } => {
+                let name = body
+                    .pointer("/metadata/name")
+                    .and_then(|v| v.as_str())
+                    .unwrap_or("?");
+                match namespace {
+                    Some(ns) => format!("create {} {ns}/{name}", kind.kind),
+                    None => format!("create {} {name}", kind.kind),
+                }
+            }
+            ApiOp::Patch { target, .. } => format!("update {target}"),
+            ApiOp::Delete { target, .. } => format!("delete {target}"),
+            ApiOp::Get { target } => format!("read {target}"),
+        }
+    }
+}
+
+/// Which pod log stream to follow.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct LogSpec {
+    pub namespace: String,
+    pub pod: String,
+    pub container: Option<String>,
+    pub previous: bool,
+    pub tail_lines: Option<i64>,
+    pub follow: bool,
+}
+
+/// Lines or the end of a log stream.
+#[derive(Debug, Clone, PartialEq)]
+pub enum LogUpdate {
+    Lines(Vec<String>),
+    Ended(Option<String>),
+}
+
+/// A permission question for SelfSubjectAccessReview.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct AccessKey {
+    pub verb: &'static str,
+    pub kind: &'static Kind,
+    pub namespace: Option<String>,
+}
+
+/// The answer, with the server's reason when it says no.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Access {
+    Allowed,
+    Denied(String),
+}
+
+/// A port-forward to a pod, listening on 127.0.0.1.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ForwardSpec {
+    pub id: u64,
+    pub namespace: String,
+    pub pod: String,
+    pub pod_port: u16,
+    /// Path appended to the local URL shown to the user.
+    pub path: String,
+    /// What the forward is for, e.g. "notebook ml-research/jupyter-alice".
+    pub label: String,
+}
+
+/// Progress of a port-forward.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ForwardUpdate {
+    Listening { local_port: u16 },
+    Failed(String),
+    Closed,
+}
+
+/// Who is talking to which cluster.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ClusterInfo {
+    pub context: String,
+    pub cluster: String,
+    pub user: String,
+    pub server: String,
+    /// The kubeconfig's namespace for this context (or `default`).
+    pub namespace: String,
+    /// Every context name in the kubeconfig, for `:ctx`.
+    pub contexts: Vec<String>,
+}

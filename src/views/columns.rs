@@ -1,0 +1,172 @@
+//! Small readers shared by the list screens: ages, names, phases and the
+//! like, taken from objects as the API server sends them.
+
+use jiff::Timestamp;
+use kube::api::DynamicObject;
+use serde_json::Value;
+
+use super::table::{Cell, SortKey, Tone};
+
+/// kubectl-style age: `45s`, `12m`, `5h3m`, `3d4h`, `2y`.
+pub fn age(since: Option<Timestamp>, now: Timestamp) -> String {
+    let Some(since) = since else {
+        return "-".into();
+    };
+    let secs = now.as_second().saturating_sub(since.as_second()).max(0);
+    human_duration(secs)
+}
+
+/// A duration in seconds, in kubectl's short form.
+pub fn human_duration(secs: i64) -> String {
+    let (m, h, d) = (60, 3600, 86_400);
+    match secs {
+        s if s < 2 * m => format!("{s}s"),
+        s if s < 10 * m => format!("{}m{}s", s / m, s % m).replace("m0s", "m"),
+        s if s < 3 * h => format!("{}m", s / m),
+        s if s < 8 * h => format!("{}h{}m", s / h, (s % h) / m).replace("h0m", "h"),
+        s if s < 2 * d => format!("{}h", s / h),
+        s if s < 8 * d => format!("{}d{}h", s / d, (s % d) / h).replace("d0h", "d"),
+        s if s < 365 * d => format!("{}d", s / d),
+        s => format!("{}y{}d", s / (365 * d), (s % (365 * d)) / d).replace("y0d", "y"),
+    }
+}
+
+pub fn name(obj: &DynamicObject) -> &str {
+    obj.metadata.name.as_deref().unwrap_or("")
+}
+
+pub fn namespace(obj: &DynamicObject) -> &str {
+    obj.metadata.namespace.as_deref().unwrap_or("")
+}
+
+pub fn created(obj: &DynamicObject) -> Option<Timestamp> {
+    obj.metadata.creation_timestamp.as_ref().map(|t| t.0)
+}
+
+pub fn uid(obj: &DynamicObject) -> String {
+    crate::app::store::object_key(obj)
+}
+
+pub fn label<'a>(obj: &'a DynamicObject, key: &str) -> Option<&'a str> {
+    obj.metadata.labels.as_ref()?.get(key).map(String::as_str)
+}
+
+pub fn annotation<'a>(obj: &'a DynamicObject, key: &str) -> Option<&'a str> {
+    obj.metadata
+        .annotations
+        .as_ref()?
+        .get(key)
+        .map(String::as_str)
+}
+
+/// A string at a JSON pointer into the object's body (`/status/phase`).
+pub fn str_at<'a>(obj: &'a DynamicObject, pointer: &str) -> Option<&'a str> {
+    obj.data.pointer(pointer).and_then(Value::as_str)
+}
+
+pub fn i64_at(obj: &DynamicObject, pointer: &str) -> Option<i64> {
+    obj.data.pointer(pointer).and_then(Value::as_i64)
+}
+
+/// An RFC 3339 time at a pointer.
+pub fn time_at(obj: &DynamicObject, pointer: &str) -> Option<Timestamp> {
+    str_at(obj, pointer).and_then(|s| s.parse().ok())
+}
+
+pub fn age_cell(obj: &DynamicObject, now: Timestamp) -> Cell {
+    Cell::tone(age(created(obj), now), Tone::Dim)
+}
+
+/// Newest first sorting by creation: older objects get larger keys.
+pub fn age_sort(obj: &DynamicObject) -> SortKey {
+    match created(obj) {
+        Some(t) => SortKey::Num(-t.as_second()),
+        None => SortKey::Missing,
+    }
+}
+
+/// Tone for common phase words.
+pub fn phase_tone(phase: &str) -> Tone {
+    match phase {
+        "Running" | "Succeeded" | "Active" | "Ready" | "Bound" | "Completed" | "True"
+        | "Created" => Tone::Ok,
+        "Pending" | "Starting" | "ContainerCreating" | "Terminating" | "Restarting" | "Stopped"
+        | "Unknown" => Tone::Warn,
+        "Failed" | "Error" | "CrashLoopBackOff" | "ImagePullBackOff" | "ErrImagePull"
+        | "OOMKilled" | "Evicted" => Tone::Error,
+        _ => Tone::Normal,
+    }
+}
+
+/// The type of the newest condition whose status is "True", as kubectl shows
+/// job states (`Succeeded`, `Running`).
+pub fn latest_true_condition(obj: &DynamicObject) -> Option<&str> {
+    let conds = obj.data.pointer("/status/conditions")?.as_array()?;
+    conds
+        .iter()
+        .filter(|c| c.get("status").and_then(Value::as_str) == Some("True"))
+        .max_by_key(|c| {
+            c.get("lastTransitionTime")
+                .or_else(|| c.get("lastUpdateTime"))
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_string()
+        })
+        .and_then(|c| c.get("type").and_then(Value::as_str))
+}
+
+/// Short image reference: registry path dropped, tag kept.
+pub fn short_image(image: &str) -> &str {
+    let (path, _) = image.split_once('@').unwrap_or((image, ""));
+    path.rsplit('/').next().unwrap_or(path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ages_read_like_kubectl() {
+        let cases = [
+            (5, "5s"),
+            (119, "119s"),
+            (120, "2m"),
+            (125, "2m5s"),
+            (600, "10m"),
+            (3 * 3600 + 60, "3h1m"),
+            (3 * 3600, "3h"),
+            (30 * 3600, "30h"),
+            (3 * 86_400 + 3600, "3d1h"),
+            (40 * 86_400, "40d"),
+            (400 * 86_400, "1y35d"),
+        ];
+        for (secs, want) in cases {
+            assert_eq!(human_duration(secs), want, "{secs}");
+        }
+        let now = Timestamp::from_second(1_000_000).expect("ts");
+        assert_eq!(age(None, now), "-");
+        assert_eq!(age(Some(now), now), "0s");
+    }
+
+    #[test]
+    fn readers() {
+        let obj: DynamicObject = serde_json::from_value(serde_json::json!({
+            "apiVersion": "batch/v1", "kind": "Job",
+            "metadata": {"name": "j", "namespace": "n", "labels": {"a": "b"}},
+            "status": {"phase": "Running", "conditions": [
+                {"type": "Created", "status": "True", "lastTransitionTime": "2024-01-01T00:00:00Z"},
+                {"type": "Running", "status": "True", "lastTransitionTime": "2024-01-01T00:01:00Z"},
+                {"type": "Failed", "status": "False", "lastTransitionTime": "2024-01-01T00:02:00Z"}
+            ]}
+        }))
+        .expect("obj");
+        assert_eq!(str_at(&obj, "/status/phase"), Some("Running"));
+        assert_eq!(label(&obj, "a"), Some("b"));
+        assert_eq!(latest_true_condition(&obj), Some("Running"));
+        assert_eq!(
+            short_image("kubeflownotebookswg/jupyter-pytorch-cuda:v1.9.0"),
+            "jupyter-pytorch-cuda:v1.9.0"
+        );
+        assert_eq!(phase_tone("Failed"), Tone::Error);
+    }
+}
