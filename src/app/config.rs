@@ -60,7 +60,6 @@ pub struct OnnxConfig {
     pub runtime_library: Option<std::path::PathBuf>,
 }
 
-
 impl Default for UiConfig {
     fn default() -> Self {
         UiConfig {

@@ -188,11 +188,12 @@ impl Runtime {
             if self.step(state, deadline).await {
                 dirty = true;
             } else if let (Some(c), Some(at)) = (clock, next_clock)
-                && Instant::now() >= at {
-                    next_clock = Some(Instant::now() + c);
-                    self.handle(state, Msg::Clock);
-                    dirty = true;
-                }
+                && Instant::now() >= at
+            {
+                next_clock = Some(Instant::now() + c);
+                self.handle(state, Msg::Clock);
+                dirty = true;
+            }
         }
     }
 

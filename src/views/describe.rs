@@ -236,12 +236,13 @@ fn capitalise(s: &str) -> String {
 /// Describe lines are mostly "Key:   value"; colour the keys.
 fn highlight(line: &str, theme: &Theme) -> Vec<Span<'static>> {
     if !line.starts_with(' ')
-        && let Some(i) = line.find(':') {
-            return vec![
-                Span::styled(line[..=i].to_string(), theme.yaml_key),
-                Span::styled(line[i + 1..].to_string(), theme.base),
-            ];
-        }
+        && let Some(i) = line.find(':')
+    {
+        return vec![
+            Span::styled(line[..=i].to_string(), theme.yaml_key),
+            Span::styled(line[i + 1..].to_string(), theme.base),
+        ];
+    }
     if line.contains(" Warning ") || line.trim_start().starts_with("Warning ") {
         return vec![Span::styled(line.to_string(), theme.warn)];
     }
@@ -281,9 +282,10 @@ impl View for DescribeView {
             if std::ptr::eq(key.kind, self.kind) || key.kind == self.kind {
                 version += set.version;
                 if let Some(o) = set.objects.get(&uid)
-                    && !Arc::ptr_eq(o, &self.obj) {
-                        self.obj = o.clone();
-                    }
+                    && !Arc::ptr_eq(o, &self.obj)
+                {
+                    self.obj = o.clone();
+                }
             }
         }
         let key = self.events_key();

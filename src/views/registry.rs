@@ -218,9 +218,10 @@ pub fn pod_status(obj: &DynamicObject) -> String {
         if let Some(reason) = c
             .pointer("/state/terminated/reason")
             .and_then(Value::as_str)
-            && reason != "Completed" {
-                return reason.to_string();
-            }
+            && reason != "Completed"
+        {
+            return reason.to_string();
+        }
     }
     columns::str_at(obj, "/status/phase")
         .unwrap_or("Unknown")

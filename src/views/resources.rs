@@ -386,16 +386,17 @@ impl View for ResourceList {
 
     fn on_event(&mut self, event: &super::ViewEvent, cx: &mut Cx) -> Handled {
         if let super::ViewEvent::Confirmed { id, .. } = event
-            && let Some((pending, target)) = self.pending_delete.take() {
-                if pending == *id {
-                    cx.api(ApiOp::Delete {
-                        target,
-                        dry_run: false,
-                    });
-                    return Handled::Yes;
-                }
-                self.pending_delete = Some((pending, target));
+            && let Some((pending, target)) = self.pending_delete.take()
+        {
+            if pending == *id {
+                cx.api(ApiOp::Delete {
+                    target,
+                    dry_run: false,
+                });
+                return Handled::Yes;
             }
+            self.pending_delete = Some((pending, target));
+        }
         Handled::No
     }
 

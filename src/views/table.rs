@@ -281,10 +281,11 @@ pub fn fit_columns(cols: &[Column], wants: &[u16], avail: u16) -> Vec<Option<u16
     // Leftover space goes to the first column (usually NAME), up to its max.
     let used = total(&shown, &widths);
     if used < avail
-        && let Some(first) = shown.iter().position(|s| *s) {
-            let room = cols[first].max.saturating_sub(widths[first]);
-            widths[first] += room.min(avail - used);
-        }
+        && let Some(first) = shown.iter().position(|s| *s)
+    {
+        let room = cols[first].max.saturating_sub(widths[first]);
+        widths[first] += room.min(avail - used);
+    }
     widths
         .into_iter()
         .zip(shown)
