@@ -348,6 +348,7 @@ fn stale_watches_are_marked() {
             WatchUpdate::Status(SyncStatus::Retrying {
                 error: "connection refused".into(),
                 attempts: 1,
+                forbidden: false,
             }),
         ),
     );

@@ -165,6 +165,7 @@ mod tests {
         let retry = SyncStatus::Retrying {
             error: "boom".into(),
             attempts: 1,
+            forbidden: false,
         };
         store.apply(key.clone(), WatchUpdate::Status(retry.clone()), t0);
         let later = t0 + jiff::SignedDuration::from_secs(5);

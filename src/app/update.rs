@@ -120,6 +120,8 @@ fn with_view<R>(
         access,
         config,
         forwards,
+        drafts,
+        recent_namespaces,
         now,
         size,
         ..
@@ -139,6 +141,8 @@ fn with_view<R>(
         access,
         config,
         forwards,
+        drafts,
+        recent_namespaces,
         page: page_rows(*size),
         out,
     };
@@ -193,6 +197,12 @@ fn finish(state: &mut State, out: Outbox) -> Vec<Effect> {
             }),
             Effect::StopForward(id) => state.forwards.retain(|f| f.spec.id != *id),
             Effect::Quit => state.quit = true,
+            Effect::SaveDraft { name, text } => {
+                state.drafts.insert(name.clone(), text.clone());
+            }
+            Effect::DeleteDraft { name } => {
+                state.drafts.remove(name);
+            }
             _ => {}
         }
     }
@@ -224,6 +234,12 @@ fn on_forward(state: &mut State, id: u64, update: &ForwardUpdate) {
             if let Some(f) = state.forwards.iter_mut().find(|f| f.spec.id == id) {
                 f.local_port = Some(*local_port);
                 f.error = None;
+                if let Some(url) = f.url() {
+                    state.notice = Some(Notice::info(format!(
+                        "{}: {url}  (from your laptop: ssh -L {local_port}:127.0.0.1:{local_port} <gateway>)",
+                        f.spec.label
+                    )));
+                }
             }
         }
         ForwardUpdate::Failed(e) => {

@@ -83,6 +83,7 @@ kinds! {
     XGBOOST_JOB = "xgboostjobs", "kubeflow.org", "v1", "XGBoostJob", "xgboostjobs", true, ["xgboostjob"];
     JAX_JOB = "jaxjobs", "kubeflow.org", "v1", "JAXJob", "jaxjobs", true, ["jaxjob"];
     TRAIN_JOB = "trainjobs", "trainer.kubeflow.org", "v1alpha1", "TrainJob", "trainjobs", true, ["trainjob"];
+    POD_DEFAULT = "poddefaults", "kubeflow.org", "v1alpha1", "PodDefault", "poddefaults", true, ["poddefault"];
     INFERENCE_SERVICE = "inferenceservices", "serving.kserve.io", "v1beta1", "InferenceService", "inferenceservices", true, ["isvc", "inferenceservice"];
 }
 

@@ -8,5 +8,6 @@ pub mod kinds;
 pub mod logs;
 pub mod ops;
 pub mod portforward;
+pub mod quantity;
 pub mod types;
 pub mod watch;

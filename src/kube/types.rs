@@ -15,6 +15,9 @@ pub struct WatchKey {
     pub namespace: Option<String>,
     pub labels: Option<String>,
     pub fields: Option<String>,
+    /// Only metadata (names, labels, owners): for counting without holding
+    /// whole objects.
+    pub meta_only: bool,
 }
 
 impl WatchKey {
@@ -24,7 +27,13 @@ impl WatchKey {
             namespace: None,
             labels: None,
             fields: None,
+            meta_only: false,
         }
+    }
+
+    pub fn metadata_only(mut self) -> WatchKey {
+        self.meta_only = true;
+        self
     }
 
     /// `namespace` of `None` means every namespace (and is the only choice for
@@ -61,6 +70,9 @@ impl fmt::Display for WatchKey {
         if let Some(l) = &self.fields {
             write!(f, " --field-selector {l}")?;
         }
+        if self.meta_only {
+            f.write_str(" (metadata)")?;
+        }
         Ok(())
     }
 }
@@ -73,7 +85,13 @@ pub enum SyncStatus {
     /// Listed and watching.
     Live,
     /// The watch failed and is being retried with backoff; data shown is stale.
-    Retrying { error: String, attempts: u32 },
+    /// `forbidden` when the server said 403 (retrying will not help until
+    /// someone grants access).
+    Retrying {
+        error: String,
+        attempts: u32,
+        forbidden: bool,
+    },
 }
 
 /// A change to a watched collection.

@@ -105,8 +105,8 @@ pub struct ForwardsView {
 
 struct ForwardModel;
 const FORWARD_COLS: [Column; 3] = [
-    Column::new("FOR", 10, 50),
-    Column::new("URL", 10, 80),
+    Column::new("URL", 20, 100),
+    Column::new("FOR", 10, 50).optional(),
     Column::new("POD", 8, 40).optional(),
 ];
 
@@ -119,12 +119,12 @@ impl TableModel<Forward> for ForwardModel {
     }
     fn cell(&self, row: &Forward, col: usize) -> Cell {
         match col {
-            0 => Cell::new(row.spec.label.clone()),
-            1 => match (&row.error, row.url()) {
+            0 => match (&row.error, row.url()) {
                 (Some(e), _) => Cell::tone(e.clone(), Tone::Error),
                 (None, Some(url)) => Cell::tone(url, Tone::Ok),
                 (None, None) => Cell::tone("starting…", Tone::Warn),
             },
+            1 => Cell::new(row.spec.label.clone()),
             _ => Cell::tone(
                 format!(
                     "{}/{}:{}",

@@ -9,6 +9,8 @@ pub mod describe;
 pub mod filter;
 pub mod help;
 pub mod logs;
+pub mod namespaces;
+pub mod notebooks;
 pub mod pager;
 pub mod registry;
 pub mod resources;
@@ -118,6 +120,8 @@ pub struct Cx<'a> {
     pub access: &'a HashMap<AccessKey, Access>,
     pub config: &'a Config,
     pub forwards: &'a [crate::app::state::Forward],
+    pub drafts: &'a HashMap<String, String>,
+    pub recent_namespaces: &'a [String],
     /// Rows of the body area, for paging.
     pub page: usize,
     pub out: &'a mut Outbox,

@@ -24,11 +24,23 @@ pub struct Screen {
 }
 
 /// Screens beyond the plain lists (their modules register here).
-pub static SCREENS: &[Screen] = &[Screen {
-    names: &["forwards", "pf", "port-forwards"],
-    desc: "open port-forwards",
-    open: |_| Ok(Box::new(super::contexts::ForwardsView::default())),
-}];
+pub static SCREENS: &[Screen] = &[
+    Screen {
+        names: &["notebooks", "nb", "notebook"],
+        desc: "Kubeflow notebooks",
+        open: |_| Ok(Box::<super::notebooks::NotebooksView>::default()),
+    },
+    Screen {
+        names: &["namespaces", "ns", "namespace", "profiles", "profile"],
+        desc: "namespaces and Kubeflow profiles",
+        open: |_| Ok(Box::<super::namespaces::NamespacesView>::default()),
+    },
+    Screen {
+        names: &["forwards", "pf", "port-forwards"],
+        desc: "open port-forwards",
+        open: |_| Ok(Box::<super::contexts::ForwardsView>::default()),
+    },
+];
 
 /// Named list screens (the first name is the canonical one).
 pub static LISTS: &[(&[&str], &ListSpec)] = &[
@@ -47,7 +59,6 @@ pub static LISTS: &[(&[&str], &ListSpec)] = &[
         &["isvc", "inferenceservices", "inferenceservice"],
         &INFERENCE_SERVICES,
     ),
-    (&["profiles", "profile"], &PROFILES),
 ];
 
 /// Opens the screen a `:` word names, or a generic list for any known kind.

@@ -176,49 +176,49 @@ impl ListData {
     pub fn invalidate(&mut self) {
         self.dirty = true;
     }
+}
 
-    /// The frame marker and empty-table text for the watched sets.
-    pub fn status(
-        &self,
-        spec: &ListSpec,
-        store: &Store,
-        scope: &Scope,
-        now: Timestamp,
-    ) -> (Option<(String, Tone)>, String) {
-        let keys = ListData::keys(spec, scope, &self.table.filter);
-        let mut marker = None;
-        let mut empty = format!("No {} in {}", spec.title, scope.label());
-        for key in &keys {
-            match store.get(key) {
-                None
-                | Some(crate::app::store::ObjectSet {
-                    status: SyncStatus::Connecting,
-                    ..
-                }) => {
-                    marker = Some(("connecting…".to_string(), Tone::Info));
-                    empty = "Loading…".into();
-                }
-                Some(set) => {
-                    if let SyncStatus::Retrying { error, .. } = &set.status {
-                        let since = set
-                            .stale_since
-                            .map(|t| columns::age(Some(t), now))
-                            .unwrap_or_default();
-                        let text = if set.listed {
-                            format!("stale {since}, reconnecting")
-                        } else {
-                            "cannot list".to_string()
-                        };
-                        marker = Some((text, Tone::Error));
-                        if !set.listed {
-                            empty = format!("{}: {error}", key);
-                        }
+/// The frame marker ("connecting…", "stale 12s, reconnecting") and the text
+/// for an empty table, from the state of the watches behind a list.
+pub fn watch_status(
+    keys: &[WatchKey],
+    title: &str,
+    store: &Store,
+    scope: &Scope,
+    now: Timestamp,
+) -> (Option<(String, Tone)>, String) {
+    let mut marker = None;
+    let mut empty = format!("No {title} in {}", scope.label());
+    for key in keys {
+        match store.get(key) {
+            None
+            | Some(crate::app::store::ObjectSet {
+                status: SyncStatus::Connecting,
+                ..
+            }) => {
+                marker = Some(("connecting…".to_string(), Tone::Info));
+                empty = "Loading…".into();
+            }
+            Some(set) => {
+                if let SyncStatus::Retrying { error, .. } = &set.status {
+                    let since = set
+                        .stale_since
+                        .map(|t| columns::age(Some(t), now))
+                        .unwrap_or_default();
+                    let text = if set.listed {
+                        format!("stale {since}, reconnecting")
+                    } else {
+                        "cannot list".to_string()
+                    };
+                    marker = Some((text, Tone::Error));
+                    if !set.listed {
+                        empty = format!("{key}: {error}");
                     }
                 }
             }
         }
-        (marker, empty)
     }
+    (marker, empty)
 }
 
 /// A list screen for one `ListSpec`.
@@ -433,7 +433,8 @@ impl View for ResourceList {
 pub fn render_list(spec: &ListSpec, data: &ListData, state: &State, area: Rect, buf: &mut Buffer) {
     let all_ns = state.scope.namespace().is_none();
     let model = SpecModel::new(spec, all_ns, state.now);
-    let (marker, empty) = data.status(spec, &state.store, &state.scope, state.now);
+    let keys = ListData::keys(spec, &state.scope, &data.table.filter);
+    let (marker, empty) = watch_status(&keys, spec.title, &state.store, &state.scope, state.now);
     let scope = if spec.kinds.iter().any(|k| k.namespaced) {
         Some(if all_ns { "all" } else { state.scope.label() })
     } else {

@@ -258,10 +258,10 @@ pub fn fit_columns(cols: &[Column], wants: &[u16], avail: u16) -> Vec<Option<u16
         .zip(wants)
         .map(|(c, w)| (*w).clamp(c.min, c.max.max(c.min)))
         .collect();
-    // Drop optional columns from the right while even minimum widths do not fit.
-    let mins: Vec<u16> = cols.iter().map(|c| c.min).collect();
+    // Required columns get their wanted width first: drop optional columns,
+    // rightmost first, while the wanted widths do not fit.
     for i in (0..cols.len()).rev() {
-        if total(&shown, &mins) <= avail {
+        if total(&shown, &widths) <= avail {
             break;
         }
         if cols[i].optional {
@@ -276,6 +276,18 @@ pub fn fit_columns(cols: &[Column], wants: &[u16], avail: u16) -> Vec<Option<u16
         match widest {
             Some(i) => widths[i] -= 1,
             None => break,
+        }
+    }
+    // Dropped optional columns come back, left to right, into what is left,
+    // truncated to fit if at least their minimum does.
+    for i in 0..cols.len() {
+        if shown[i] || !cols[i].optional {
+            continue;
+        }
+        let used = total(&shown, &widths);
+        if used + gap + cols[i].min <= avail {
+            widths[i] = widths[i].min(avail - used - gap);
+            shown[i] = true;
         }
     }
     // Leftover space goes to the first column (usually NAME), up to its max.
@@ -557,6 +569,18 @@ mod tests {
         );
         let w = fit_columns(&cols, &[30, 30, 4], 20);
         assert_eq!(w[1], None, "optional column dropped: {w:?}");
+        let w = fit_columns(&cols, &[30, 30, 4], 50);
+        assert_eq!(
+            w,
+            vec![Some(30), Some(14), Some(4)],
+            "optional shrinks before NAME: {w:?}"
+        );
+        let w = fit_columns(&cols, &[30, 30, 4], 40);
+        assert_eq!(
+            w,
+            vec![Some(35), None, Some(4)],
+            "no room for its minimum: {w:?}"
+        );
         assert!(w[0].unwrap_or(0) >= 10);
         assert_eq!(truncate("abcdef", 4), "abc…");
         assert_eq!(truncate("abc", 4), "abc");
