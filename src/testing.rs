@@ -150,3 +150,87 @@ pub fn pod(ns: &str, name: &str, phase: &str, age_secs: i64) -> DynamicObject {
         ]}
     }))
 }
+
+/// A running notebook fixture in `ml-research`, patched by `extra`.
+pub fn notebook(name: &str, extra: serde_json::Value) -> DynamicObject {
+    let created = (now() - jiff::SignedDuration::from_hours(5)).to_string();
+    let mut base = serde_json::json!({
+        "apiVersion": "kubeflow.org/v1", "kind": "Notebook",
+        "metadata": {"name": name, "namespace": "ml-research", "uid": format!("uid-{name}"),
+            "creationTimestamp": created,
+            "annotations": {"notebooks.kubeflow.org/last-activity": (now() - jiff::SignedDuration::from_mins(7)).to_string()}},
+        "spec": {"template": {"spec": {
+            "containers": [{"name": name, "image": "kubeflownotebookswg/jupyter-pytorch-cuda-full:v1.9.0",
+                "resources": {"requests": {"cpu": "1", "memory": "4Gi"}, "limits": {"nvidia.com/gpu": "1"}},
+                "volumeMounts": [{"name": "ws", "mountPath": "/home/jovyan"}]}],
+            "volumes": [{"name": "ws", "persistentVolumeClaim": {"claimName": format!("{name}-workspace")}}]}}},
+        "status": {"readyReplicas": 1, "containerState": {"running": {"startedAt": created}}, "conditions": []}
+    });
+    json_patch::merge(&mut base, &extra);
+    obj(base)
+}
+
+/// The pod of a notebook fixture.
+pub fn notebook_pod(name: &str) -> DynamicObject {
+    obj(serde_json::json!({
+        "apiVersion": "v1", "kind": "Pod",
+        "metadata": {"name": format!("{name}-0"), "namespace": "ml-research", "uid": format!("pod-{name}"),
+            "labels": {"notebook-name": name, "statefulset": name}},
+        "spec": {"containers": [{"name": name, "image": "x"}], "nodeName": "gpu-a100-0"},
+        "status": {"phase": "Running", "containerStatuses": [{"name": name, "ready": true, "restartCount": 0, "image": "x", "imageID": "", "state": {"running": {}}}]}
+    }))
+}
+
+/// A warning event about a notebook.
+pub fn notebook_warning(name: &str, reason: &str, message: &str) -> DynamicObject {
+    obj(serde_json::json!({
+        "apiVersion": "v1", "kind": "Event",
+        "metadata": {"name": format!("{name}.{reason}"), "namespace": "ml-research", "uid": format!("ev-{name}-{reason}"),
+            "creationTimestamp": now().to_string()},
+        "type": "Warning", "reason": reason, "message": message,
+        "involvedObject": {"kind": "Notebook", "name": name, "namespace": "ml-research"},
+        "source": {"component": "notebook-controller"},
+        "lastTimestamp": (now() - jiff::SignedDuration::from_secs(90)).to_string()
+    }))
+}
+
+/// The notebooks screen over three fixture notebooks: running, stopped and
+/// unschedulable.
+pub fn notebooks_state() -> State {
+    let root = crate::views::registry::open("nb", None)
+        .and_then(Result::ok)
+        .expect("the notebooks screen opens");
+    let mut s = state(root);
+    let keys = crate::views::notebooks::Keys::for_scope(&s.scope, None);
+    load(
+        &mut s,
+        keys.notebooks.clone(),
+        vec![
+            notebook("jupyter-alice", serde_json::json!({})),
+            notebook(
+                "old-experiments",
+                serde_json::json!({"metadata": {"annotations": {"kubeflow-resource-stopped": "2025-05-01T00:00:00Z"}},
+                       "status": {"readyReplicas": 0, "containerState": {}}}),
+            ),
+            notebook(
+                "big-gpu-notebook",
+                serde_json::json!({"status": {"readyReplicas": 0, "containerState": {}}}),
+            ),
+        ],
+    );
+    load(
+        &mut s,
+        keys.pods.clone(),
+        vec![notebook_pod("jupyter-alice")],
+    );
+    load(
+        &mut s,
+        keys.events.clone(),
+        vec![notebook_warning(
+            "big-gpu-notebook",
+            "FailedScheduling",
+            "0/3 nodes are available: 3 Insufficient nvidia.com/gpu.",
+        )],
+    );
+    s
+}

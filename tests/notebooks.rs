@@ -8,75 +8,11 @@ use kftui::app::state::{Level, State};
 use kftui::kube::errors::ApiFailure;
 use kftui::kube::kinds;
 use kftui::kube::types::{Access, AccessKey, ApiOp, PatchBody, WatchKey};
-use kftui::testing::{load, now, obj, press, render, send, state, type_text};
+use kftui::testing::{load, notebooks_state, obj, press, render, send, state, type_text};
+use kftui::views::notebooks::NotebooksView;
 use kftui::views::notebooks::form::{F, NotebookForm};
-use kftui::views::notebooks::{Keys, NotebooksView};
 use kftui::views::registry;
 use serde_json::{Value, json};
-
-fn notebook(name: &str, extra: Value) -> kube::api::DynamicObject {
-    let created = (now() - jiff::SignedDuration::from_hours(5)).to_string();
-    let mut base = json!({
-        "apiVersion": "kubeflow.org/v1", "kind": "Notebook",
-        "metadata": {"name": name, "namespace": "ml-research", "uid": format!("uid-{name}"),
-            "creationTimestamp": created,
-            "annotations": {"notebooks.kubeflow.org/last-activity": (now() - jiff::SignedDuration::from_mins(7)).to_string()}},
-        "spec": {"template": {"spec": {
-            "containers": [{"name": name, "image": "kubeflownotebookswg/jupyter-pytorch-cuda-full:v1.9.0",
-                "resources": {"requests": {"cpu": "1", "memory": "4Gi"}, "limits": {"nvidia.com/gpu": "1"}},
-                "volumeMounts": [{"name": "ws", "mountPath": "/home/jovyan"}]}],
-            "volumes": [{"name": "ws", "persistentVolumeClaim": {"claimName": format!("{name}-workspace")}}]}}},
-        "status": {"readyReplicas": 1, "containerState": {"running": {"startedAt": created}}, "conditions": []}
-    });
-    json_patch::merge(&mut base, &extra);
-    obj(base)
-}
-
-fn nb_pod(name: &str) -> kube::api::DynamicObject {
-    obj(json!({
-        "apiVersion": "v1", "kind": "Pod",
-        "metadata": {"name": format!("{name}-0"), "namespace": "ml-research", "uid": format!("pod-{name}"),
-            "labels": {"notebook-name": name, "statefulset": name}},
-        "spec": {"containers": [{"name": name, "image": "x"}], "nodeName": "gpu-a100-0"},
-        "status": {"phase": "Running", "containerStatuses": [{"name": name, "ready": true, "restartCount": 0, "image": "x", "imageID": "", "state": {"running": {}}}]}
-    }))
-}
-
-fn notebooks_state() -> State {
-    let root = registry::open("nb", None).expect("nb").expect("opens");
-    let mut s = state(root);
-    let keys = Keys::for_scope(&s.scope, None);
-    load(
-        &mut s,
-        keys.notebooks.clone(),
-        vec![
-            notebook("jupyter-alice", json!({})),
-            notebook(
-                "old-experiments",
-                json!({"metadata": {"annotations": {"kubeflow-resource-stopped": "2025-05-01T00:00:00Z"}},
-                       "status": {"readyReplicas": 0, "containerState": {}}}),
-            ),
-            notebook(
-                "big-gpu-notebook",
-                json!({"status": {"readyReplicas": 0, "containerState": {}}}),
-            ),
-        ],
-    );
-    load(&mut s, keys.pods.clone(), vec![nb_pod("jupyter-alice")]);
-    load(
-        &mut s,
-        keys.events.clone(),
-        vec![obj(json!({
-            "apiVersion": "v1", "kind": "Event",
-            "metadata": {"name": "big.1", "namespace": "ml-research", "uid": "ev1", "creationTimestamp": now().to_string()},
-            "type": "Warning", "reason": "FailedScheduling",
-            "message": "0/3 nodes are available: 3 Insufficient nvidia.com/gpu.",
-            "involvedObject": {"kind": "Notebook", "name": "big-gpu-notebook", "namespace": "ml-research"},
-            "lastTimestamp": now().to_string()
-        }))],
-    );
-    s
-}
 
 fn select(s: &mut State, name: &str) {
     press(s, &["g"]);

@@ -2,7 +2,7 @@
 //! help screen shows their descriptions, so the two cannot drift apart.
 
 macro_rules! actions {
-    ($( $variant:ident = $name:literal, $desc:literal; )*) => {
+    ($( $variant:ident = $name:literal, $short:literal, $desc:literal; )*) => {
         /// A user intent, independent of the key that triggered it.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
         pub enum Action { $( $variant, )* }
@@ -15,9 +15,14 @@ macro_rules! actions {
                 match self { $( Action::$variant => $name, )* }
             }
 
-            /// One line for the help screen and footer hints.
+            /// One line for the help screen.
             pub fn desc(self) -> &'static str {
                 match self { $( Action::$variant => $desc, )* }
+            }
+
+            /// A word or two for the footer hints.
+            pub fn short(self) -> &'static str {
+                match self { $( Action::$variant => $short, )* }
             }
 
             pub fn from_name(name: &str) -> Option<Action> {
@@ -28,50 +33,50 @@ macro_rules! actions {
 }
 
 actions! {
-    Quit = "quit", "quit kftui";
-    Back = "back", "back / close";
-    Help = "help", "show keys";
-    Command = "command", "command mode";
-    Filter = "filter", "filter rows";
-    Up = "up", "move up";
-    Down = "down", "move down";
-    Left = "left", "scroll left / previous";
-    Right = "right", "scroll right / next";
-    PageUp = "page_up", "page up";
-    PageDown = "page_down", "page down";
-    Top = "top", "go to top";
-    Bottom = "bottom", "go to bottom";
-    Enter = "enter", "open / select";
-    Yaml = "yaml", "YAML";
-    Describe = "describe", "describe and events";
-    Logs = "logs", "logs";
-    Delete = "delete", "delete";
-    SortNext = "sort_next", "sort by next column";
-    SortReverse = "sort_reverse", "reverse sort order";
-    AllNamespaces = "all_namespaces", "toggle all namespaces";
-    Refresh = "refresh", "restart watches";
-    Follow = "follow", "follow new lines";
-    Wrap = "wrap", "wrap long lines";
-    Timestamps = "timestamps", "show timestamps";
-    Previous = "previous", "previous container";
-    Containers = "containers", "pick container";
-    Search = "search", "search";
-    NextMatch = "next_match", "next match";
-    PrevMatch = "prev_match", "previous match";
-    New = "new", "create new";
-    StopStart = "stop_start", "stop / start";
-    Connect = "connect", "connect (port-forward)";
-    Forwards = "forwards", "list port-forwards";
-    NextField = "next_field", "next field";
-    PrevField = "prev_field", "previous field";
-    Submit = "submit", "submit";
-    Confirm = "confirm", "confirm";
-    Toggle = "toggle", "toggle option";
-    Run = "run", "run";
-    Bench = "bench", "benchmark";
-    Template = "template", "fill input template";
-    Open = "open", "open file";
-    Cancel = "cancel", "cancel";
+    Quit = "quit", "quit", "quit kftui";
+    Back = "back", "back", "back / close";
+    Help = "help", "help", "show keys";
+    Command = "command", "command", "command mode";
+    Filter = "filter", "filter", "filter rows";
+    Up = "up", "up", "move up";
+    Down = "down", "down", "move down";
+    Left = "left", "left", "scroll left / previous";
+    Right = "right", "right", "scroll right / next";
+    PageUp = "page_up", "page up", "page up";
+    PageDown = "page_down", "page down", "page down";
+    Top = "top", "top", "go to top";
+    Bottom = "bottom", "bottom", "go to bottom";
+    Enter = "enter", "open", "open / select";
+    Yaml = "yaml", "yaml", "YAML";
+    Describe = "describe", "describe", "describe and events";
+    Logs = "logs", "logs", "logs";
+    Delete = "delete", "delete", "delete";
+    SortNext = "sort_next", "sort", "sort by next column";
+    SortReverse = "sort_reverse", "reverse", "reverse sort order";
+    AllNamespaces = "all_namespaces", "all ns", "toggle all namespaces";
+    Refresh = "refresh", "refresh", "restart watches";
+    Follow = "follow", "follow", "follow new lines";
+    Wrap = "wrap", "wrap", "wrap long lines";
+    Timestamps = "timestamps", "timestamps", "show timestamps";
+    Previous = "previous", "previous", "previous container";
+    Containers = "containers", "container", "pick container";
+    Search = "search", "search", "search";
+    NextMatch = "next_match", "next", "next match";
+    PrevMatch = "prev_match", "prev", "previous match";
+    New = "new", "new", "create new";
+    StopStart = "stop_start", "stop/start", "stop / start";
+    Connect = "connect", "connect", "connect (port-forward)";
+    Forwards = "forwards", "forwards", "list port-forwards";
+    NextField = "next_field", "next field", "next field";
+    PrevField = "prev_field", "prev field", "previous field";
+    Submit = "submit", "submit", "submit";
+    Confirm = "confirm", "confirm", "confirm";
+    Toggle = "toggle", "toggle", "toggle option";
+    Run = "run", "run", "run";
+    Bench = "bench", "bench", "benchmark";
+    Template = "template", "template", "fill input template";
+    Open = "open", "open", "open file";
+    Cancel = "cancel", "cancel", "cancel";
 }
 
 #[cfg(test)]
@@ -82,7 +87,7 @@ mod tests {
     fn names_round_trip() {
         for a in Action::ALL {
             assert_eq!(Action::from_name(a.name()), Some(*a));
-            assert!(!a.desc().is_empty());
+            assert!(!a.desc().is_empty() && !a.short().is_empty());
         }
         assert_eq!(Action::from_name("no_such_action"), None);
     }

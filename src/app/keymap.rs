@@ -303,6 +303,10 @@ impl Keymap {
                     .set(action, parsed);
             }
         }
+        // Help lists actions in their declared order (navigation first).
+        for layer in self.layers.values_mut() {
+            layer.bindings.sort_by_key(|(a, _)| *a);
+        }
         errors
     }
 

@@ -201,19 +201,15 @@ fn hints(state: &State, area: Rect, buf: &mut Buffer) {
         let Some(key) = state.keymap.key_for(layers, a) else {
             continue;
         };
-        let chunk = format!("<{key}> {}  ", short_desc(a));
+        let chunk = format!("<{key}> {}  ", a.short());
         width += chunk.len();
         if width > area.width as usize {
             break;
         }
         spans.push(Span::styled(format!("<{key}>"), t.hint_key));
-        spans.push(Span::styled(format!(" {}  ", short_desc(a)), t.dim));
+        spans.push(Span::styled(format!(" {}  ", a.short()), t.dim));
     }
     Paragraph::new(Line::from(spans)).render(area, buf);
-}
-
-fn short_desc(a: crate::app::action::Action) -> &'static str {
-    a.desc().split([' ', '/']).next().unwrap_or("")
 }
 
 fn notice(state: &State, area: Rect, buf: &mut Buffer) {
@@ -243,8 +239,11 @@ fn notice(state: &State, area: Rect, buf: &mut Buffer) {
 fn dialog(state: &State, c: &Confirm, area: Rect, buf: &mut Buffer) {
     let t = &state.theme;
     let width = area.width.saturating_sub(4).min(64);
-    let text_lines = (c.message.len() as u16 / width.saturating_sub(4).max(1)) + 1;
-    let height = (text_lines + c.options.len() as u16 + 5).min(area.height);
+    let text_lines = (c.message.len() as u16)
+        .div_ceil(width.saturating_sub(2).max(1))
+        .max(1);
+    let options = c.options.len() as u16 + u16::from(!c.options.is_empty());
+    let height = (text_lines + options + 4).min(area.height);
     let rect = Rect {
         x: area.x + (area.width - width) / 2,
         y: area.y + area.height.saturating_sub(height) / 2,

@@ -34,7 +34,10 @@ impl DescribeView {
         DescribeView {
             kind,
             obj,
-            pager: Pager::default(),
+            pager: Pager {
+                wrap: true,
+                ..Pager::default()
+            },
             filter: Filter::default(),
             seen: u64::MAX,
         }

@@ -49,15 +49,24 @@ pub fn render_overlay(state: &State, scroll: usize, area: Rect, buf: &mut Buffer
         height,
     };
     Clear.render(rect, buf);
+    let max_scroll = (lines.len() as u16).saturating_sub(height.saturating_sub(2));
+    let more = if max_scroll > 0 {
+        format!(
+            "j/k scroll {}/{} ",
+            (scroll as u16).min(max_scroll) + 1,
+            max_scroll + 1
+        )
+    } else {
+        String::new()
+    };
     let t = &state.theme;
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(t.border_focus)
         .title(Line::from(vec![
             Span::styled(format!(" help: {} ", state.view().title()), t.title),
-            Span::styled("esc to close ", t.dim),
+            Span::styled(format!("esc to close  {more}"), t.dim),
         ]));
-    let max_scroll = (lines.len() as u16).saturating_sub(height.saturating_sub(2));
     Paragraph::new(lines)
         .block(block)
         .style(t.base)

@@ -396,14 +396,15 @@ impl View for NamespacesView {
         } else {
             rows.iter().map(|r| r.name.clone()).collect()
         };
-        self.notice = forbidden(cx.store, &WatchKey::all(&kinds::NAMESPACE)).map(|why| {
+        self.notice = forbidden(cx.store, &WatchKey::all(&kinds::NAMESPACE)).map(|_| {
             let profiles = if forbidden(cx.store, &WatchKey::all(&kinds::PROFILE)).is_some() {
                 ""
             } else {
                 "profiles you can read, "
             };
+            let user = cx.cluster.map(|c| format!(" as {}", c.user)).unwrap_or_default();
             format!(
-                "You may not list namespaces ({why}). Showing {profiles}your kubeconfig namespace and names you typed; :ns NAME adds one."
+                "You may not list namespaces{user} (403 Forbidden), so this list shows {profiles}your kubeconfig namespace and names you typed. :ns NAME adds one."
             )
         });
         self.table.rebuild(rows, &NsModel { now: cx.now });
@@ -426,14 +427,22 @@ impl View for NamespacesView {
 
     fn render(&self, state: &State, area: Rect, buf: &mut Buffer) {
         let t = &state.theme;
+        let note_rows = self
+            .notice
+            .as_ref()
+            .map(|n| (n.len() as u16).div_ceil(area.width.max(1)) + 1)
+            .unwrap_or(0);
         let (table_area, note_area) = match &self.notice {
-            Some(_) if area.height > 8 => (
+            Some(_) if area.height > note_rows + 6 => (
                 Rect {
-                    y: area.y + 2,
-                    height: area.height - 2,
+                    y: area.y + note_rows,
+                    height: area.height - note_rows,
                     ..area
                 },
-                Some(Rect { height: 2, ..area }),
+                Some(Rect {
+                    height: note_rows,
+                    ..area
+                }),
             ),
             _ => (area, None),
         };

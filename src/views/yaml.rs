@@ -123,7 +123,7 @@ impl View for YamlView {
     fn render(&self, state: &State, area: Rect, buf: &mut Buffer) {
         let t = &state.theme;
         let title = vec![
-            Span::styled(format!(" {}", self.target.kind.kind), t.title),
+            Span::styled(" yaml", t.title),
             Span::styled(format!(" {} ", self.target), t.header_value),
         ];
         self.pager.render(title, highlight, t, area, buf);

@@ -36,7 +36,10 @@ impl NotebookDetail {
         NotebookDetail {
             nb,
             row: None,
-            pager: Pager::default(),
+            pager: Pager {
+                wrap: true,
+                ..Pager::default()
+            },
             filter: Filter::default(),
             seen: u64::MAX,
             pending_delete: None,
@@ -222,7 +225,7 @@ impl View for NotebookDetail {
     }
 
     fn layers(&self) -> &'static [&'static str] {
-        &["notebooks", "pager"]
+        &["notebooks", "details", "pager"]
     }
 
     fn hints(&self) -> &'static [Action] {
