@@ -55,6 +55,9 @@ pub struct Runtime {
     reviewed: HashSet<AccessKey>,
     forwards: HashMap<u64, AbortHandle>,
     workers: Vec<Box<dyn Worker>>,
+    /// Crash drill: panic on this key (`KFTUI_PANIC_ON_KEY`), to check that
+    /// the terminal is restored on a panic.
+    panic_key: Option<super::keymap::Key>,
     pub stats: Stats,
 }
 
@@ -79,6 +82,9 @@ impl Runtime {
             reviewed: HashSet::new(),
             forwards: HashMap::new(),
             workers: Vec::new(),
+            panic_key: std::env::var("KFTUI_PANIC_ON_KEY")
+                .ok()
+                .and_then(|k| k.parse().ok()),
             stats: Stats::default(),
         }
     }
@@ -94,6 +100,11 @@ impl Runtime {
 
     /// Applies one message and performs its effects.
     pub fn handle(&mut self, state: &mut State, msg: Msg) {
+        if let (Msg::Key(k), Some(drill)) = (&msg, self.panic_key)
+            && super::keymap::Key::from_event(k) == Some(drill)
+        {
+            panic!("crash drill: KFTUI_PANIC_ON_KEY={drill} was pressed");
+        }
         state.now = jiff::Timestamp::now();
         self.stats.messages += 1;
         let effects = update(state, msg);
@@ -143,7 +154,10 @@ impl Runtime {
             .draw(|f| crate::views::chrome::draw(f, state))
             .map_err(|e| std::io::Error::other(e.to_string()))?;
         self.stats.draws += 1;
-        self.stats.first_frame.get_or_insert_with(Instant::now);
+        if self.stats.first_frame.is_none() {
+            self.stats.first_frame = Some(Instant::now());
+            report_first_frame();
+        }
         Ok(())
     }
 
@@ -377,5 +391,26 @@ impl Drop for Runtime {
         for (_, h) in self.forwards.drain() {
             h.abort();
         }
+    }
+}
+
+/// For the startup benchmark: when `KFTUI_FIRST_FRAME_REPORT=FILE` and
+/// `KFTUI_SPAWNED_AT=<unix time in µs>` are set, write the microseconds from
+/// spawn to the first frame into FILE.
+fn report_first_frame() {
+    let (Some(file), Some(spawned)) = (
+        std::env::var_os("KFTUI_FIRST_FRAME_REPORT"),
+        std::env::var("KFTUI_SPAWNED_AT")
+            .ok()
+            .and_then(|s| s.parse::<i128>().ok()),
+    ) else {
+        return;
+    };
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_micros() as i128)
+        .unwrap_or(0);
+    if let Err(e) = std::fs::write(&file, (now - spawned).to_string()) {
+        tracing::warn!("cannot write first-frame report: {e}");
     }
 }
