@@ -25,7 +25,6 @@ pub struct DescribeView {
     pub kind: &'static Kind,
     pub obj: Arc<DynamicObject>,
     pub pager: Pager,
-    filter: Filter,
     seen: u64,
 }
 
@@ -38,7 +37,6 @@ impl DescribeView {
                 wrap: true,
                 ..Pager::default()
             },
-            filter: Filter::default(),
             seen: u64::MAX,
         }
     }
@@ -302,12 +300,11 @@ impl View for DescribeView {
     }
 
     fn filter(&self) -> Option<&Filter> {
-        Some(&self.filter)
+        Some(&self.pager.filter)
     }
 
     fn set_filter(&mut self, filter: Filter, cx: &mut Cx) -> bool {
-        self.pager.search(&filter.text, cx.page);
-        self.filter = filter;
+        self.pager.set_filter(filter, cx.page);
         true
     }
 

@@ -30,7 +30,6 @@ pub struct LogsView {
     pub ended: Option<String>,
     pub cap: usize,
     tail: i64,
-    filter: Filter,
 }
 
 impl LogsView {
@@ -59,7 +58,6 @@ impl LogsView {
             ended: None,
             cap: config.logs.buffer_lines.max(100),
             tail: config.logs.tail_lines,
-            filter: Filter::default(),
         }
     }
 
@@ -246,12 +244,11 @@ impl View for LogsView {
     }
 
     fn filter(&self) -> Option<&Filter> {
-        Some(&self.filter)
+        Some(&self.pager.filter)
     }
 
     fn set_filter(&mut self, filter: Filter, cx: &mut Cx) -> bool {
-        self.pager.search(&filter.text, cx.page);
-        self.filter = filter;
+        self.pager.set_filter(filter, cx.page);
         true
     }
 

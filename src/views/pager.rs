@@ -44,6 +44,8 @@ pub struct Pager {
     pub search: Option<Search>,
     /// Keep the last line in view as lines arrive.
     pub follow: bool,
+    /// What `/` last set, as the view reports it.
+    pub filter: crate::views::Filter,
 }
 
 impl Pager {
@@ -167,6 +169,12 @@ impl Pager {
         if line < self.scroll || line >= self.scroll + page {
             self.scroll = line.saturating_sub(page / 3).min(self.max_scroll(page));
         }
+    }
+
+    /// Sets the search from a `/` filter line.
+    pub fn set_filter(&mut self, filter: crate::views::Filter, page: usize) {
+        self.search(&filter.text, page);
+        self.filter = filter;
     }
 
     /// "3/17" for the frame title while searching.

@@ -126,12 +126,7 @@ fn generic_spec(kind: &'static Kind) -> &'static ListSpec {
 static GENERIC_COLUMNS: [ColumnDef; 4] = [
     name_col(),
     namespace_col(),
-    ColumnDef {
-        col: Column::new("STATUS", 6, 20),
-        cell: |r, _| status_cell(&r.obj),
-        sort: None,
-        all_ns_only: false,
-    },
+    ColumnDef::new(Column::new("STATUS", 6, 20), |r, _| status_cell(&r.obj)),
     age_col(),
 ];
 
@@ -151,38 +146,21 @@ pub static PODS: ListSpec = ListSpec {
     columns: &[
         name_col(),
         namespace_col(),
-        ColumnDef {
-            col: Column::new("READY", 5, 7).right(),
-            cell: |r, _| pod_ready(&r.obj),
-            sort: None,
-            all_ns_only: false,
-        },
-        ColumnDef {
-            col: Column::new("STATUS", 7, 22),
-            cell: |r, _| {
-                let s = pod_status(&r.obj);
-                Cell::tone(s.clone(), phase_tone(&s))
-            },
-            sort: None,
-            all_ns_only: false,
-        },
-        ColumnDef {
-            col: Column::new("RESTARTS", 3, 8).right(),
-            cell: |r, _| Cell::new(pod_restarts(&r.obj).to_string()),
-            sort: Some(|r| SortKey::Num(pod_restarts(&r.obj))),
-            all_ns_only: false,
-        },
-        ColumnDef {
-            col: Column::new("NODE", 6, 24).optional(),
-            cell: |r, _| {
-                Cell::tone(
-                    columns::str_at(&r.obj, "/spec/nodeName").unwrap_or("<none>"),
-                    Tone::Dim,
-                )
-            },
-            sort: None,
-            all_ns_only: false,
-        },
+        ColumnDef::new(Column::new("READY", 5, 7).right(), |r, _| pod_ready(&r.obj)),
+        ColumnDef::new(Column::new("STATUS", 7, 22), |r, _| {
+            let s = pod_status(&r.obj);
+            Cell::tone(s.clone(), phase_tone(&s))
+        }),
+        ColumnDef::new(Column::new("RESTARTS", 3, 8).right(), |r, _| {
+            Cell::new(pod_restarts(&r.obj).to_string())
+        })
+        .sorted(|r| SortKey::Num(pod_restarts(&r.obj))),
+        ColumnDef::new(Column::new("NODE", 6, 24).optional(), |r, _| {
+            Cell::tone(
+                columns::str_at(&r.obj, "/spec/nodeName").unwrap_or("<none>"),
+                Tone::Dim,
+            )
+        }),
         age_col(),
     ],
     sort: (0, false),
@@ -259,57 +237,37 @@ pub static EVENTS: ListSpec = ListSpec {
     title: "events",
     kinds: &[&kinds::EVENT],
     columns: &[
-        ColumnDef {
-            col: Column::new("LAST SEEN", 4, 9).right(),
-            cell: |r, cx: &RowCx| Cell::tone(columns::age(event_time(&r.obj), cx.now), Tone::Dim),
-            sort: Some(|r| SortKey::Num(-event_time(&r.obj).map(|t| t.as_second()).unwrap_or(0))),
-            all_ns_only: false,
-        },
+        ColumnDef::new(Column::new("LAST SEEN", 4, 9).right(), |r, cx: &RowCx| {
+            Cell::tone(columns::age(event_time(&r.obj), cx.now), Tone::Dim)
+        })
+        .sorted(|r| SortKey::Num(-event_time(&r.obj).map(|t| t.as_second()).unwrap_or(0))),
         namespace_col(),
-        ColumnDef {
-            col: Column::new("TYPE", 4, 7),
-            cell: |r, _| {
-                let t = columns::str_at(&r.obj, "/type").unwrap_or("");
-                Cell::tone(
-                    t,
-                    if t == "Warning" {
-                        Tone::Warn
-                    } else {
-                        Tone::Normal
-                    },
-                )
-            },
-            sort: None,
-            all_ns_only: false,
-        },
-        ColumnDef {
-            col: Column::new("REASON", 6, 20),
-            cell: |r, _| Cell::new(columns::str_at(&r.obj, "/reason").unwrap_or("")),
-            sort: None,
-            all_ns_only: false,
-        },
-        ColumnDef {
-            col: Column::new("OBJECT", 8, 40),
-            cell: |r, _| {
-                let kind = columns::str_at(&r.obj, "/involvedObject/kind").unwrap_or("");
-                let name = columns::str_at(&r.obj, "/involvedObject/name").unwrap_or("");
-                Cell::new(format!("{}/{name}", kind.to_lowercase()))
-            },
-            sort: None,
-            all_ns_only: false,
-        },
-        ColumnDef {
-            col: Column::new("MESSAGE", 10, 200),
-            cell: |r, _| {
-                Cell::new(
-                    columns::str_at(&r.obj, "/message")
-                        .unwrap_or("")
-                        .replace('\n', " "),
-                )
-            },
-            sort: None,
-            all_ns_only: false,
-        },
+        ColumnDef::new(Column::new("TYPE", 4, 7), |r, _| {
+            let t = columns::str_at(&r.obj, "/type").unwrap_or("");
+            Cell::tone(
+                t,
+                if t == "Warning" {
+                    Tone::Warn
+                } else {
+                    Tone::Normal
+                },
+            )
+        }),
+        ColumnDef::new(Column::new("REASON", 6, 20), |r, _| {
+            Cell::new(columns::str_at(&r.obj, "/reason").unwrap_or(""))
+        }),
+        ColumnDef::new(Column::new("OBJECT", 8, 40), |r, _| {
+            let kind = columns::str_at(&r.obj, "/involvedObject/kind").unwrap_or("");
+            let name = columns::str_at(&r.obj, "/involvedObject/name").unwrap_or("");
+            Cell::new(format!("{}/{name}", kind.to_lowercase()))
+        }),
+        ColumnDef::new(Column::new("MESSAGE", 10, 200), |r, _| {
+            Cell::new(
+                columns::str_at(&r.obj, "/message")
+                    .unwrap_or("")
+                    .replace('\n', " "),
+            )
+        }),
     ],
     sort: (0, false),
     keep: None,
@@ -347,36 +305,22 @@ fn node_ready(obj: &DynamicObject) -> Cell {
     }
 }
 
-const NODE_STATUS: ColumnDef = ColumnDef {
-    col: Column::new("STATUS", 5, 9),
-    cell: |r, _| node_ready(&r.obj),
-    sort: None,
-    all_ns_only: false,
-};
-const NODE_GPUS: ColumnDef = ColumnDef {
-    col: Column::new("GPUS", 4, 5).right(),
-    cell: |r, _| Cell::new(gpu_capacity(&r.obj).to_string()),
-    sort: Some(|r| SortKey::Num(gpu_capacity(&r.obj))),
-    all_ns_only: false,
-};
-const NODE_PRODUCT: ColumnDef = ColumnDef {
-    col: Column::new("GPU PRODUCT", 6, 28),
-    cell: |r, _| Cell::new(columns::label(&r.obj, "nvidia.com/gpu.product").unwrap_or("-")),
-    sort: None,
-    all_ns_only: false,
-};
-const NODE_CPU: ColumnDef = ColumnDef {
-    col: Column::new("CPU", 3, 6).right().optional(),
-    cell: |r, _| Cell::new(columns::str_at(&r.obj, "/status/capacity/cpu").unwrap_or("-")),
-    sort: None,
-    all_ns_only: false,
-};
-const NODE_MEMORY: ColumnDef = ColumnDef {
-    col: Column::new("MEMORY", 6, 10).right().optional(),
-    cell: |r, _| Cell::new(columns::str_at(&r.obj, "/status/capacity/memory").unwrap_or("-")),
-    sort: None,
-    all_ns_only: false,
-};
+const NODE_STATUS: ColumnDef =
+    ColumnDef::new(Column::new("STATUS", 5, 9), |r, _| node_ready(&r.obj));
+const NODE_GPUS: ColumnDef = ColumnDef::new(Column::new("GPUS", 4, 5).right(), |r, _| {
+    Cell::new(gpu_capacity(&r.obj).to_string())
+})
+.sorted(|r| SortKey::Num(gpu_capacity(&r.obj)));
+const NODE_PRODUCT: ColumnDef = ColumnDef::new(Column::new("GPU PRODUCT", 6, 28), |r, _| {
+    Cell::new(columns::label(&r.obj, "nvidia.com/gpu.product").unwrap_or("-"))
+});
+const NODE_CPU: ColumnDef = ColumnDef::new(Column::new("CPU", 3, 6).right().optional(), |r, _| {
+    Cell::new(columns::str_at(&r.obj, "/status/capacity/cpu").unwrap_or("-"))
+});
+const NODE_MEMORY: ColumnDef =
+    ColumnDef::new(Column::new("MEMORY", 6, 10).right().optional(), |r, _| {
+        Cell::new(columns::str_at(&r.obj, "/status/capacity/memory").unwrap_or("-"))
+    });
 
 pub static NODES: ListSpec = ListSpec {
     title: "nodes",
@@ -403,9 +347,9 @@ pub static GPU_NODES: ListSpec = ListSpec {
         NODE_STATUS,
         NODE_GPUS,
         NODE_PRODUCT,
-        ColumnDef {
-            col: Column::new("GPU MEMORY", 6, 10).right().optional(),
-            cell: |r, _| {
+        ColumnDef::new(
+            Column::new("GPU MEMORY", 6, 10).right().optional(),
+            |r, _| {
                 let mib = columns::label(&r.obj, "nvidia.com/gpu.memory")
                     .and_then(|m| m.parse::<i64>().ok());
                 Cell::new(
@@ -413,9 +357,7 @@ pub static GPU_NODES: ListSpec = ListSpec {
                         .unwrap_or_else(|| "-".into()),
                 )
             },
-            sort: None,
-            all_ns_only: false,
-        },
+        ),
         age_col(),
     ],
     sort: (0, false),
@@ -441,38 +383,22 @@ pub static RUNS: ListSpec = ListSpec {
     columns: &[
         name_col(),
         namespace_col(),
-        ColumnDef {
-            col: Column::new("STATUS", 7, 12),
-            cell: |r, _| {
-                let p = columns::str_at(&r.obj, "/status/phase").unwrap_or("Pending");
-                Cell::tone(p, phase_tone(p))
-            },
-            sort: None,
-            all_ns_only: false,
-        },
-        ColumnDef {
-            col: Column::new("PROGRESS", 4, 8).right(),
-            cell: |r, _| Cell::new(columns::str_at(&r.obj, "/status/progress").unwrap_or("-")),
-            sort: None,
-            all_ns_only: false,
-        },
-        ColumnDef {
-            col: Column::new("DURATION", 4, 8).right(),
-            cell: |r, cx| duration_cell(&r.obj, "/status/startedAt", "/status/finishedAt", cx.now),
-            sort: None,
-            all_ns_only: false,
-        },
-        ColumnDef {
-            col: Column::new("RUN ID", 8, 36).optional(),
-            cell: |r, _| {
-                Cell::tone(
-                    columns::label(&r.obj, "pipeline/runid").unwrap_or("-"),
-                    Tone::Dim,
-                )
-            },
-            sort: None,
-            all_ns_only: false,
-        },
+        ColumnDef::new(Column::new("STATUS", 7, 12), |r, _| {
+            let p = columns::str_at(&r.obj, "/status/phase").unwrap_or("Pending");
+            Cell::tone(p, phase_tone(p))
+        }),
+        ColumnDef::new(Column::new("PROGRESS", 4, 8).right(), |r, _| {
+            Cell::new(columns::str_at(&r.obj, "/status/progress").unwrap_or("-"))
+        }),
+        ColumnDef::new(Column::new("DURATION", 4, 8).right(), |r, cx| {
+            duration_cell(&r.obj, "/status/startedAt", "/status/finishedAt", cx.now)
+        }),
+        ColumnDef::new(Column::new("RUN ID", 8, 36).optional(), |r, _| {
+            Cell::tone(
+                columns::label(&r.obj, "pipeline/runid").unwrap_or("-"),
+                Tone::Dim,
+            )
+        }),
         age_col(),
     ],
     sort: (6, false),
@@ -512,51 +438,28 @@ pub static EXPERIMENTS: ListSpec = ListSpec {
     columns: &[
         name_col(),
         namespace_col(),
-        ColumnDef {
-            col: Column::new("STATUS", 7, 12),
-            cell: |r, _| status_cell(&r.obj),
-            sort: None,
-            all_ns_only: false,
-        },
-        ColumnDef {
-            col: Column::new("ALGORITHM", 6, 14),
-            cell: |r, _| {
-                Cell::new(columns::str_at(&r.obj, "/spec/algorithm/algorithmName").unwrap_or("-"))
-            },
-            sort: None,
-            all_ns_only: false,
-        },
-        ColumnDef {
-            col: Column::new("TRIALS", 6, 9).right(),
-            cell: |r, _| {
-                let done = columns::i64_at(&r.obj, "/status/trialsSucceeded").unwrap_or(0);
-                let max = columns::i64_at(&r.obj, "/spec/maxTrialCount");
-                Cell::new(match max {
-                    Some(m) => format!("{done}/{m}"),
-                    None => done.to_string(),
-                })
-            },
-            sort: None,
-            all_ns_only: false,
-        },
-        ColumnDef {
-            col: Column::new("RUNNING", 3, 7).right().optional(),
-            cell: |r, _| {
-                Cell::new(
-                    columns::i64_at(&r.obj, "/status/trialsRunning")
-                        .unwrap_or(0)
-                        .to_string(),
-                )
-            },
-            sort: None,
-            all_ns_only: false,
-        },
-        ColumnDef {
-            col: Column::new("BEST", 6, 28).optional(),
-            cell: |r, _| Cell::new(best_metric(&r.obj)),
-            sort: None,
-            all_ns_only: false,
-        },
+        ColumnDef::new(Column::new("STATUS", 7, 12), |r, _| status_cell(&r.obj)),
+        ColumnDef::new(Column::new("ALGORITHM", 6, 14), |r, _| {
+            Cell::new(columns::str_at(&r.obj, "/spec/algorithm/algorithmName").unwrap_or("-"))
+        }),
+        ColumnDef::new(Column::new("TRIALS", 6, 9).right(), |r, _| {
+            let done = columns::i64_at(&r.obj, "/status/trialsSucceeded").unwrap_or(0);
+            let max = columns::i64_at(&r.obj, "/spec/maxTrialCount");
+            Cell::new(match max {
+                Some(m) => format!("{done}/{m}"),
+                None => done.to_string(),
+            })
+        }),
+        ColumnDef::new(Column::new("RUNNING", 3, 7).right().optional(), |r, _| {
+            Cell::new(
+                columns::i64_at(&r.obj, "/status/trialsRunning")
+                    .unwrap_or(0)
+                    .to_string(),
+            )
+        }),
+        ColumnDef::new(Column::new("BEST", 6, 28).optional(), |r, _| {
+            Cell::new(best_metric(&r.obj))
+        }),
         age_col(),
     ],
     sort: (0, false),
@@ -570,46 +473,31 @@ pub static TRIALS: ListSpec = ListSpec {
     columns: &[
         name_col(),
         namespace_col(),
-        ColumnDef {
-            col: Column::new("STATUS", 7, 12),
-            cell: |r, _| status_cell(&r.obj),
-            sort: None,
-            all_ns_only: false,
-        },
-        ColumnDef {
-            col: Column::new("EXPERIMENT", 6, 30).optional(),
-            cell: |r, _| {
-                Cell::new(columns::label(&r.obj, "katib.kubeflow.org/experiment").unwrap_or("-"))
-            },
-            sort: None,
-            all_ns_only: false,
-        },
-        ColumnDef {
-            col: Column::new("PARAMETERS", 10, 60).optional(),
-            cell: |r, _| {
-                let text = r
-                    .obj
-                    .data
-                    .pointer("/spec/parameterAssignments")
-                    .and_then(Value::as_array)
-                    .map(|ps| {
-                        ps.iter()
-                            .filter_map(|p| {
-                                Some(format!(
-                                    "{}={}",
-                                    p.get("name")?.as_str()?,
-                                    p.get("value")?.as_str()?
-                                ))
-                            })
-                            .collect::<Vec<_>>()
-                            .join(" ")
-                    })
-                    .unwrap_or_default();
-                Cell::new(text)
-            },
-            sort: None,
-            all_ns_only: false,
-        },
+        ColumnDef::new(Column::new("STATUS", 7, 12), |r, _| status_cell(&r.obj)),
+        ColumnDef::new(Column::new("EXPERIMENT", 6, 30).optional(), |r, _| {
+            Cell::new(columns::label(&r.obj, "katib.kubeflow.org/experiment").unwrap_or("-"))
+        }),
+        ColumnDef::new(Column::new("PARAMETERS", 10, 60).optional(), |r, _| {
+            let text = r
+                .obj
+                .data
+                .pointer("/spec/parameterAssignments")
+                .and_then(Value::as_array)
+                .map(|ps| {
+                    ps.iter()
+                        .filter_map(|p| {
+                            Some(format!(
+                                "{}={}",
+                                p.get("name")?.as_str()?,
+                                p.get("value")?.as_str()?
+                            ))
+                        })
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                })
+                .unwrap_or_default();
+            Cell::new(text)
+        }),
         age_col(),
     ],
     sort: (0, false),
@@ -658,24 +546,14 @@ pub static JOBS: ListSpec = ListSpec {
     columns: &[
         name_col(),
         namespace_col(),
-        ColumnDef {
-            col: Column::new("KIND", 5, 10),
-            cell: |r, _| Cell::tone(r.kind.kind, Tone::Info),
-            sort: None,
-            all_ns_only: false,
-        },
-        ColumnDef {
-            col: Column::new("STATUS", 7, 12),
-            cell: |r, _| status_cell(&r.obj),
-            sort: None,
-            all_ns_only: false,
-        },
-        ColumnDef {
-            col: Column::new("REPLICAS", 3, 8).right(),
-            cell: |r, _| Cell::new(replica_count(&r.obj).to_string()),
-            sort: Some(|r| SortKey::Num(replica_count(&r.obj))),
-            all_ns_only: false,
-        },
+        ColumnDef::new(Column::new("KIND", 5, 10), |r, _| {
+            Cell::tone(r.kind.kind, Tone::Info)
+        }),
+        ColumnDef::new(Column::new("STATUS", 7, 12), |r, _| status_cell(&r.obj)),
+        ColumnDef::new(Column::new("REPLICAS", 3, 8).right(), |r, _| {
+            Cell::new(replica_count(&r.obj).to_string())
+        })
+        .sorted(|r| SortKey::Num(replica_count(&r.obj))),
         age_col(),
     ],
     sort: (0, false),
@@ -698,31 +576,23 @@ pub static INFERENCE_SERVICES: ListSpec = ListSpec {
     columns: &[
         name_col(),
         namespace_col(),
-        ColumnDef {
-            col: Column::new("READY", 5, 7),
-            cell: |r, _| {
-                let ready = r
-                    .obj
-                    .data
-                    .pointer("/status/conditions")
-                    .and_then(Value::as_array)
-                    .and_then(|cs| {
-                        cs.iter()
-                            .find(|c| c.get("type").and_then(Value::as_str) == Some("Ready"))
-                    })
-                    .and_then(|c| c.get("status").and_then(Value::as_str))
-                    .unwrap_or("Unknown");
-                Cell::tone(ready, phase_tone(ready))
-            },
-            sort: None,
-            all_ns_only: false,
-        },
-        ColumnDef {
-            col: Column::new("URL", 10, 60).optional(),
-            cell: |r, _| Cell::new(columns::str_at(&r.obj, "/status/url").unwrap_or("-")),
-            sort: None,
-            all_ns_only: false,
-        },
+        ColumnDef::new(Column::new("READY", 5, 7), |r, _| {
+            let ready = r
+                .obj
+                .data
+                .pointer("/status/conditions")
+                .and_then(Value::as_array)
+                .and_then(|cs| {
+                    cs.iter()
+                        .find(|c| c.get("type").and_then(Value::as_str) == Some("Ready"))
+                })
+                .and_then(|c| c.get("status").and_then(Value::as_str))
+                .unwrap_or("Unknown");
+            Cell::tone(ready, phase_tone(ready))
+        }),
+        ColumnDef::new(Column::new("URL", 10, 60).optional(), |r, _| {
+            Cell::new(columns::str_at(&r.obj, "/status/url").unwrap_or("-"))
+        }),
         age_col(),
     ],
     sort: (0, false),
@@ -740,12 +610,9 @@ pub static PROFILES: ListSpec = ListSpec {
     kinds: &[&kinds::PROFILE],
     columns: &[
         name_col(),
-        ColumnDef {
-            col: Column::new("OWNER", 5, 40),
-            cell: |r, _| Cell::new(columns::str_at(&r.obj, "/spec/owner/name").unwrap_or("-")),
-            sort: None,
-            all_ns_only: false,
-        },
+        ColumnDef::new(Column::new("OWNER", 5, 40), |r, _| {
+            Cell::new(columns::str_at(&r.obj, "/spec/owner/name").unwrap_or("-"))
+        }),
         age_col(),
     ],
     sort: (0, false),

@@ -34,6 +34,24 @@ pub struct ColumnDef {
     pub all_ns_only: bool,
 }
 
+impl ColumnDef {
+    /// A column shown in every mode, sorted by its text.
+    pub const fn new(col: Column, cell: fn(&Row, &RowCx) -> Cell) -> ColumnDef {
+        ColumnDef {
+            col,
+            cell,
+            sort: None,
+            all_ns_only: false,
+        }
+    }
+
+    /// Sorts by `sort` instead of the cell text.
+    pub const fn sorted(mut self, sort: fn(&Row) -> SortKey) -> ColumnDef {
+        self.sort = Some(sort);
+        self
+    }
+}
+
 /// A row: an object and the kind it came from (lists may merge kinds).
 #[derive(Debug, Clone)]
 pub struct Row {

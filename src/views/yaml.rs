@@ -17,7 +17,6 @@ use crate::kube::types::ObjRef;
 pub struct YamlView {
     pub target: ObjRef,
     pub pager: Pager,
-    filter: Filter,
 }
 
 /// An object as YAML text (managedFields already dropped by the store).
@@ -35,7 +34,6 @@ impl YamlView {
         YamlView {
             target,
             pager: Pager::new(to_yaml(obj).lines().map(str::to_string)),
-            filter: Filter::default(),
         }
     }
 }
@@ -111,12 +109,11 @@ impl View for YamlView {
     }
 
     fn filter(&self) -> Option<&Filter> {
-        Some(&self.filter)
+        Some(&self.pager.filter)
     }
 
     fn set_filter(&mut self, filter: Filter, cx: &mut Cx) -> bool {
-        self.pager.search(&filter.text, cx.page);
-        self.filter = filter;
+        self.pager.set_filter(filter, cx.page);
         true
     }
 

@@ -26,7 +26,6 @@ pub struct NotebookDetail {
     pub nb: Arc<DynamicObject>,
     pub row: Option<NbRow>,
     pub pager: Pager,
-    filter: Filter,
     seen: u64,
     pending_delete: Option<PendingDelete>,
 }
@@ -40,7 +39,6 @@ impl NotebookDetail {
                 wrap: true,
                 ..Pager::default()
             },
-            filter: Filter::default(),
             seen: u64::MAX,
             pending_delete: None,
         }
@@ -329,12 +327,11 @@ impl View for NotebookDetail {
     }
 
     fn filter(&self) -> Option<&Filter> {
-        Some(&self.filter)
+        Some(&self.pager.filter)
     }
 
     fn set_filter(&mut self, filter: Filter, cx: &mut Cx) -> bool {
-        self.pager.search(&filter.text, cx.page);
-        self.filter = filter;
+        self.pager.set_filter(filter, cx.page);
         true
     }
 
