@@ -63,7 +63,7 @@ def add_metadata(model: onnx.ModelProto, graph_name: str, doc: str, extra: dict[
 
 def save(model: onnx.ModelProto, path: Path) -> None:
     # skl2onnx collects opset imports in a set; sort them so the bytes are reproducible
-    imports = sorted(((o.domain, o.version) for o in model.opset_import))
+    imports = sorted({(o.domain, o.version) for o in model.opset_import})
     del model.opset_import[:]
     for domain, version in imports:
         model.opset_import.append(helper.make_opsetid(domain, version))
