@@ -3,5 +3,6 @@
 
 pub mod app;
 pub mod kube;
+pub mod onnx;
 pub mod testing;
 pub mod views;
