@@ -77,6 +77,8 @@ actions! {
     Template = "template", "template", "fill input template";
     Open = "open", "open", "open file";
     Cancel = "cancel", "cancel", "cancel";
+    Clear = "clear", "clear", "clear the text (undo brings it back)";
+    Provider = "provider", "provider", "switch execution provider (CPU / CUDA)";
 }
 
 #[cfg(test)]

@@ -21,3 +21,4 @@ pub mod store;
 pub mod terminal;
 pub mod theme;
 pub mod update;
+pub mod workers;

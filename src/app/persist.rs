@@ -17,6 +17,7 @@ pub struct Saved {
     pub all_namespaces: bool,
     pub view: Option<String>,
     pub recent_namespaces: Vec<String>,
+    pub recent_models: Vec<String>,
     pub history: Vec<String>,
 }
 
@@ -28,6 +29,7 @@ impl Saved {
             all_namespaces: state.scope == Scope::All,
             view: state.stack.first().map(|v| v.title()),
             recent_namespaces: state.recent_namespaces.clone(),
+            recent_models: state.recent_models.clone(),
             history: state
                 .history
                 .iter()

@@ -70,6 +70,7 @@ impl Runtime {
         let (tx, rx) = unbounded_channel();
         let (client_tx, client_rx) = unbounded_channel();
         Runtime {
+            workers: vec![Box::new(super::workers::OnnxBridge::new(tx.clone()))],
             tx,
             rx,
             client_tx,
@@ -81,7 +82,6 @@ impl Runtime {
             logs: HashMap::new(),
             reviewed: HashSet::new(),
             forwards: HashMap::new(),
-            workers: Vec::new(),
             panic_key: std::env::var("KFTUI_PANIC_ON_KEY")
                 .ok()
                 .and_then(|k| k.parse().ok()),

@@ -121,6 +121,8 @@ pub struct State {
     pub history: Vec<String>,
     /// Namespaces the user typed or picked, most recent first.
     pub recent_namespaces: Vec<String>,
+    /// ONNX model files opened in the pane, most recent first.
+    pub recent_models: Vec<String>,
     pub forwards: Vec<Forward>,
     /// Form drafts kept across runs, by name.
     pub drafts: HashMap<String, String>,
@@ -152,6 +154,7 @@ impl State {
             config,
             history: Vec::new(),
             recent_namespaces: Vec::new(),
+            recent_models: Vec::new(),
             forwards: Vec::new(),
             drafts: HashMap::new(),
             next_id: 0,

@@ -122,6 +122,7 @@ fn with_view<R>(
         forwards,
         drafts,
         recent_namespaces,
+        recent_models,
         now,
         size,
         ..
@@ -143,6 +144,7 @@ fn with_view<R>(
         forwards,
         drafts,
         recent_namespaces,
+        recent_models,
         page: page_rows(*size),
         out,
     };
@@ -179,6 +181,7 @@ fn finish(state: &mut State, out: Outbox) -> Vec<Effect> {
                 }
             }
             Nav::Root(v) => state.stack = vec![v],
+            Nav::Refresh => {}
         }
     }
     if let Some(n) = out.notice {
@@ -208,6 +211,12 @@ fn finish(state: &mut State, out: Outbox) -> Vec<Effect> {
     }
     if let Some(scope) = out.scope {
         set_scope(state, scope, &mut effects);
+    }
+    if let Some(model) = out.recent_model {
+        state.recent_models.retain(|m| *m != model);
+        state.recent_models.insert(0, model);
+        state.recent_models.truncate(10);
+        effects.push(Effect::SaveState);
     }
     if navigated {
         effects.extend(settle(state));
@@ -560,9 +569,24 @@ fn run_command(state: &mut State, line: &str, out: &mut Outbox) {
     }
 }
 
-fn open_screen(_state: &mut State, name: &str, arg: Option<&str>, out: &mut Outbox) {
+fn open_screen(state: &mut State, name: &str, arg: Option<&str>, out: &mut Outbox) {
     match registry::open(name, arg) {
-        Some(Ok(view)) => out.nav.push(Nav::Push(view)),
+        Some(Ok(view)) => {
+            // A screen that keeps its work (the ONNX pane) is brought back.
+            let kind = view.as_any().type_id();
+            let existing = (0..state.stack.len())
+                .rev()
+                .find(|&i| state.stack[i].as_any().type_id() == kind);
+            if let Some(i) = existing
+                && with_view(state, out, Some(i), |v, cx| v.reopen(arg, cx)) == Some(true)
+            {
+                let view = state.stack.remove(i);
+                state.stack.push(view);
+                out.nav.push(Nav::Refresh);
+                return;
+            }
+            out.nav.push(Nav::Push(view));
+        }
         Some(Err(e)) => out.notice = Some(Notice::error(e)),
         None => out.notice = Some(Notice::error(format!("unknown screen {name:?}"))),
     }

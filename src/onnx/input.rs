@@ -755,7 +755,7 @@ fn int_of<T: TryFrom<i64> + TryFrom<u64>>(value: &Value) -> Result<T, ValueProbl
                     Some(f) if f.fract() != 0.0 => Err(ValueProblem::NotAnInteger {
                         value: n.to_string(),
                     }),
-                    Some(f) if f >= -9.2e18 && f <= 9.2e18 => {
+                    Some(f) if (-9.2e18..=9.2e18).contains(&f) => {
                         T::try_from(f as i64).map_err(|_| out_of_range())
                     }
                     _ => Err(out_of_range()),

@@ -27,6 +27,7 @@ pub mod format;
 pub mod input;
 pub mod model;
 pub mod output;
+pub mod pane;
 mod proto;
 pub mod run;
 pub mod runtime;

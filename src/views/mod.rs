@@ -11,6 +11,7 @@ pub mod help;
 pub mod logs;
 pub mod namespaces;
 pub mod notebooks;
+pub mod onnx;
 pub mod pager;
 pub mod registry;
 pub mod resources;
@@ -82,6 +83,8 @@ pub enum Nav {
     Pop,
     /// Replace the whole stack with this root view.
     Root(Box<dyn View>),
+    /// The stack was reordered: settle and save as after a push.
+    Refresh,
 }
 
 /// A confirmation dialog; the answer comes back as `ViewEvent::Confirmed`.
@@ -107,6 +110,8 @@ pub struct Outbox {
     pub notice: Option<Notice>,
     pub confirm: Option<Confirm>,
     pub scope: Option<Scope>,
+    /// A model file the user opened, for the recent list.
+    pub recent_model: Option<String>,
     pub next_id: u64,
 }
 
@@ -122,6 +127,7 @@ pub struct Cx<'a> {
     pub forwards: &'a [crate::app::state::Forward],
     pub drafts: &'a HashMap<String, String>,
     pub recent_namespaces: &'a [String],
+    pub recent_models: &'a [String],
     /// Rows of the body area, for paging.
     pub page: usize,
     pub out: &'a mut Outbox,
@@ -235,6 +241,14 @@ pub trait View: Send {
 
     fn on_event(&mut self, _event: &ViewEvent, _cx: &mut Cx) -> Handled {
         Handled::No
+    }
+
+    /// A `:` command names this view's screen while the view is on the stack.
+    /// Views that keep work worth returning to (a loaded model, a running job)
+    /// take the argument and return true; they are brought to the top instead
+    /// of a new view being pushed.
+    fn reopen(&mut self, _arg: Option<&str>, _cx: &mut Cx) -> bool {
+        false
     }
 
     /// Called after data or scope changed, to refresh derived caches.

@@ -36,6 +36,11 @@ pub static SCREENS: &[Screen] = &[
         open: |_| Ok(Box::<super::namespaces::NamespacesView>::default()),
     },
     Screen {
+        names: &["onnx", "inference", "model"],
+        desc: "local ONNX test inference",
+        open: |arg| Ok(Box::new(super::onnx::OnnxView::new(arg))),
+    },
+    Screen {
         names: &["forwards", "pf", "port-forwards"],
         desc: "open port-forwards",
         open: |_| Ok(Box::<super::contexts::ForwardsView>::default()),
