@@ -13,5 +13,10 @@ demo: onnxruntime
 test: onnxruntime
 	cargo test --workspace
 
-bench: onnxruntime
+# Python onnxruntime for the side-by-side ONNX benchmark.
+.cache/bench-venv/bin/python:
+	python3 -m venv .cache/bench-venv
+	.cache/bench-venv/bin/pip install -q onnxruntime==1.31.1 numpy
+
+bench: onnxruntime .cache/bench-venv/bin/python
 	cargo bench --workspace

@@ -101,12 +101,15 @@ async fn run_tui(cli: Cli) -> anyhow::Result<()> {
     };
     tracing::info!(version = env!("CARGO_PKG_VERSION"), "kftui starting");
     let config_path = cli.config.clone().or_else(|| paths.as_ref().map(|p| p.config_file.clone()));
-    let (config, config_error) = match &config_path {
+    let (mut config, config_error) = match &config_path {
         Some(p) => Config::load(p),
         None => (Config::default(), None),
     };
     if let (Some(p), true) = (&cli.config, cli.config.as_ref().is_some_and(|p| !p.exists())) {
         return Err(anyhow::anyhow!("config file {} does not exist", p.display()));
+    }
+    if let Some(lib) = &cli.ort_lib {
+        config.onnx.runtime_library = Some(lib.clone());
     }
     let mut keymap = Keymap::defaults();
     let keymap_errors = keymap.apply(&config.keymap);

@@ -2,6 +2,8 @@
 //! stop/start, connect, delete with the workspace option, read-only and
 //! denied access, and the new notebook form's checks and submit sequence.
 
+mod common;
+
 use kftui::app::effect::Effect;
 use kftui::app::msg::Msg;
 use kftui::app::state::{Level, State};
@@ -472,4 +474,38 @@ fn namespaces_fall_back_when_listing_is_forbidden() {
         s.scope,
         kftui::app::state::Scope::Namespace("typed-ns".into())
     );
+}
+
+/// The Notebook the form creates is valid against the upstream CRD schema
+/// (`../shared/kubeflow/crds`), with GPUs, and every optional part filled.
+#[test]
+fn form_notebook_matches_the_upstream_crd() {
+    let Some(crds) = common::schema::crds_dir() else {
+        eprintln!("../shared/kubeflow/crds not found: schema check skipped");
+        return;
+    };
+    let schema = common::schema::crd_schema(&crds.join("notebooks/kubeflow.org_notebooks.yaml"), "v1");
+    let mut s = notebooks_state();
+    press(&mut s, &["n"]);
+    type_text(&mut s, "schema-nb");
+    press(&mut s, &["tab", "right"]);
+    press(&mut s, &["tab", "tab", "tab", "right", "right"]); // 2 GPUs
+    let effects = press(&mut s, &["ctrl-s"]);
+    let body = effects
+        .iter()
+        .find_map(|e| match e {
+            Effect::Api {
+                op: ApiOp::Create { kind, body, .. },
+                ..
+            } if kind.kind == "Notebook" => Some(body.clone()),
+            _ => None,
+        })
+        .expect("a Notebook create");
+    let errors = common::schema::check(&body, &schema);
+    assert!(errors.is_empty(), "{errors:#?}\n{body:#}");
+    // The checker does catch mistakes.
+    let mut bad = body.clone();
+    bad["spec"]["template"]["spec"]["containers"][0]["resources"]["limits"] = json!(["x"]);
+    bad["spec"]["replicas"] = json!(1);
+    assert_eq!(common::schema::check(&bad, &schema).len(), 2);
 }
