@@ -28,9 +28,11 @@ fn rss_mib(field: &str) -> u64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
         .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with(field))
-                .and_then(|l| l.split_whitespace().nth(1).and_then(|v| v.parse::<u64>().ok()))
+            s.lines().find(|l| l.starts_with(field)).and_then(|l| {
+                l.split_whitespace()
+                    .nth(1)
+                    .and_then(|v| v.parse::<u64>().ok())
+            })
         })
         .unwrap_or(0)
         / 1024
@@ -38,7 +40,8 @@ fn rss_mib(field: &str) -> u64 {
 
 fn nb(ns: usize, i: usize, stopped: bool) -> kube::api::DynamicObject {
     let name = format!("nb-{ns:03}-{i:02}");
-    let mut extra = json!({"metadata": {"namespace": format!("team-{ns:03}"), "uid": format!("uid-{ns}-{i}")}});
+    let mut extra =
+        json!({"metadata": {"namespace": format!("team-{ns:03}"), "uid": format!("uid-{ns}-{i}")}});
     if stopped {
         extra = json!({"metadata": {"namespace": format!("team-{ns:03}"), "uid": format!("uid-{ns}-{i}"),
             "annotations": {"kubeflow-resource-stopped": "2025-05-01T00:00:00Z"}},

@@ -54,7 +54,11 @@ fn main() {
             return;
         }
     };
-    println!("ONNX Runtime {} from {}", info.version, info.library.display());
+    println!(
+        "ONNX Runtime {} from {}",
+        info.version,
+        info.library.display()
+    );
     let python = python();
     if python.is_none() {
         println!("(no Python onnxruntime: run `make bench` to create .cache/bench-venv)");
@@ -63,6 +67,7 @@ fn main() {
         "{:<12} {:>10} {:>10} {:>11} {:>11} {:>11} {:>7}",
         "model", "load rs", "load py", "p50 rs", "p50 py", "mean rs", "rs/py"
     );
+    let mut breakdown = Vec::new();
     for example in shipped_examples() {
         let Some(input) = &example.input else {
             continue;
@@ -85,13 +90,27 @@ fn main() {
         for _ in 0..WARMUP {
             model.run_text(&text, &cancel).expect("example runs");
         }
+        let mut parts = [Duration::ZERO; 3];
         let mut samples: Vec<Duration> = (0..CALLS)
             .map(|_| {
                 let t = Instant::now();
-                let _ = model.run_text(&text, &cancel);
-                t.elapsed()
+                let r = model.run_text(&text, &cancel);
+                let elapsed = t.elapsed();
+                if let Ok(r) = r {
+                    parts[0] += r.timings.parse;
+                    parts[1] += r.timings.inference;
+                    parts[2] += r.timings.convert;
+                }
+                elapsed
             })
             .collect();
+        breakdown.push(format!(
+            "{:<12} parse {:.1} µs · inference {:.1} µs · outputs {:.1} µs",
+            example.name,
+            parts[0].as_secs_f64() * 1e6 / CALLS as f64,
+            parts[1].as_secs_f64() * 1e6 / CALLS as f64,
+            parts[2].as_secs_f64() * 1e6 / CALLS as f64
+        ));
         samples.sort();
         let p50 = samples[samples.len() / 2];
         let mean = samples.iter().sum::<Duration>() / samples.len() as u32;
@@ -124,5 +143,9 @@ fn main() {
             format!("{:.1} µs", us(mean)),
             ratio
         );
+    }
+    println!("kftui's path, mean per call:");
+    for line in breakdown {
+        println!("  {line}");
     }
 }

@@ -484,7 +484,8 @@ fn form_notebook_matches_the_upstream_crd() {
         eprintln!("../shared/kubeflow/crds not found: schema check skipped");
         return;
     };
-    let schema = common::schema::crd_schema(&crds.join("notebooks/kubeflow.org_notebooks.yaml"), "v1");
+    let schema =
+        common::schema::crd_schema(&crds.join("notebooks/kubeflow.org_notebooks.yaml"), "v1");
     let mut s = notebooks_state();
     press(&mut s, &["n"]);
     type_text(&mut s, "schema-nb");

@@ -279,6 +279,9 @@ fn snap(name: &str, p: &mut Pane) {
                 (r"ONNX Runtime \d+\.\d+\.\d+", "ONNX Runtime [VERSION]"),
                 (r"\d+ B\b", "[SIZE]"),
                 (r"\d+(\.\d+)? KiB", "[SIZE]"),
+                // Masked values change widths: normalise the padding too.
+                (r" +│", " │"),
+                (r"─+┐", "─┐"),
             ],
             omit_expression => true,
         }, {
