@@ -73,7 +73,24 @@ impl Keys {
 
 /// Joins notebooks with pods and events.
 pub fn rows(store: &Store, keys: &Keys) -> Vec<NbRow> {
+    rows_cached(store, keys, &mut RowCache::default())
+}
+
+/// Rows of the last rebuild by notebook, with the objects they came from. The
+/// store hands out a new `Arc` for every changed object, so a row whose
+/// notebook, pod and events are the same allocations is still right: a watch
+/// event recomputes one row, not all of them.
+#[derive(Default)]
+pub struct RowCache(HashMap<usize, (Option<usize>, Vec<usize>, NbRow)>);
+
+fn addr(o: &Arc<DynamicObject>) -> usize {
+    Arc::as_ptr(o) as usize
+}
+
+/// [`rows`], reusing what `cache` holds and refilling it.
+pub fn rows_cached(store: &Store, keys: &Keys, cache: &mut RowCache) -> Vec<NbRow> {
     let Some(notebooks) = store.get(&keys.notebooks) else {
+        cache.0.clear();
         return Vec::new();
     };
     let mut pods: HashMap<(&str, &str), &Arc<DynamicObject>> = HashMap::new();
@@ -94,29 +111,37 @@ pub fn rows(store: &Store, keys: &Keys) -> Vec<NbRow> {
                 .push(e);
         }
     }
-    for list in events.values_mut() {
-        list.sort_by_key(|e| event_time(e));
-    }
-    notebooks
+    let mut next = HashMap::with_capacity(cache.0.len());
+    let out = notebooks
         .iter()
         .map(|nb| {
             let key = (columns::namespace(nb), columns::name(nb));
             let pod = pods.get(&key).map(|p| (*p).clone());
-            let evs: Vec<&Arc<DynamicObject>> = events.get(&key).cloned().unwrap_or_default();
-            // Events from before the notebook's current life do not explain it.
-            let born = columns::created(nb);
-            let evs: Vec<&Arc<DynamicObject>> = evs
-                .into_iter()
-                .filter(|e| born.is_none() || event_time(e) >= born)
-                .collect();
-            NbRow {
-                status: model::status(nb, pod.as_deref(), &evs),
-                nb: nb.clone(),
-                pod,
-                events: evs.into_iter().cloned().collect(),
-            }
+            let evs: &[&Arc<DynamicObject>] = events.get(&key).map(Vec::as_slice).unwrap_or(&[]);
+            let pod_addr = pod.as_ref().map(addr);
+            let ev_addrs: Vec<usize> = evs.iter().map(|e| addr(e)).collect();
+            let row = match cache.0.remove(&addr(nb)) {
+                Some((p, e, row)) if p == pod_addr && e == ev_addrs => row,
+                _ => {
+                    let mut evs: Vec<&Arc<DynamicObject>> = evs.to_vec();
+                    evs.sort_by_key(|e| event_time(e));
+                    // Events from before the notebook's current life do not explain it.
+                    let born = columns::created(nb);
+                    evs.retain(|e| born.is_none() || event_time(e) >= born);
+                    NbRow {
+                        status: model::status(nb, pod.as_deref(), &evs),
+                        nb: nb.clone(),
+                        pod,
+                        events: evs.into_iter().cloned().collect(),
+                    }
+                }
+            };
+            next.insert(addr(nb), (pod_addr, ev_addrs, row.clone()));
+            row
         })
-        .collect()
+        .collect();
+    cache.0 = next;
+    out
 }
 
 pub fn event_time(e: &DynamicObject) -> Option<Timestamp> {
@@ -237,6 +262,7 @@ pub struct NotebooksView {
     seen: Option<(Scope, Option<String>, u64)>,
     dirty: bool,
     pending_delete: Option<PendingDelete>,
+    cache: RowCache,
 }
 
 impl Default for NotebooksView {
@@ -246,6 +272,7 @@ impl Default for NotebooksView {
             seen: None,
             dirty: true,
             pending_delete: None,
+            cache: RowCache::default(),
         }
     }
 }
@@ -525,7 +552,8 @@ impl View for NotebooksView {
             return;
         }
         let model = NbModel::new(cx.now, cx.scope.namespace().is_none());
-        self.table.rebuild(rows(cx.store, &keys), &model);
+        self.table
+            .rebuild(rows_cached(cx.store, &keys, &mut self.cache), &model);
         self.table.scroll_into_view(cx.page.saturating_sub(1));
         self.seen = Some(seen);
         self.dirty = false;
