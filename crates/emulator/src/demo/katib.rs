@@ -1,0 +1,5 @@
+//! stub
+
+use super::Demo;
+
+pub fn build(_demo: &mut Demo) {}
