@@ -185,9 +185,11 @@ pub static SELF_SUBJECT_RULES_REVIEW: ResourceType = resource!(25, "authorizatio
 pub static SELF_SUBJECT_REVIEW: ResourceType = resource!(26, "authentication.k8s.io", "v1",
     "SelfSubjectReview", "selfsubjectreviews", "selfsubjectreview",
     namespaced: false, custom: false, status: false, virtual_create: true);
+pub static POD_DEFAULT: ResourceType = resource!(27, "kubeflow.org", "v1alpha1", "PodDefault",
+    "poddefaults", "poddefault", namespaced: true, custom: true, status: false);
 
 /// Every served resource type, indexed by [`ResourceType::id`].
-pub static ALL: [&ResourceType; 27] = [
+pub static ALL: [&ResourceType; 28] = [
     &NAMESPACE,
     &POD,
     &NODE,
@@ -215,6 +217,7 @@ pub static ALL: [&ResourceType; 27] = [
     &SELF_SUBJECT_ACCESS_REVIEW,
     &SELF_SUBJECT_RULES_REVIEW,
     &SELF_SUBJECT_REVIEW,
+    &POD_DEFAULT,
 ];
 
 /// The training-operator v1 job kinds, which share one controller.

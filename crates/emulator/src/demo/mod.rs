@@ -77,6 +77,22 @@ impl Demo {
         v
     }
 
+    /// Replaces `status` of the object stored at `index`.
+    pub fn set_status(&mut self, index: usize, status: Value) {
+        if let Some((_, v)) = self.objects.get_mut(index)
+            && let Some(m) = v.as_object_mut()
+        {
+            m.insert("status".into(), status);
+        }
+    }
+
+    /// Adds `v` like [`Demo::add`] and returns its index and the stamped object.
+    pub fn add_indexed(&mut self, rt: &'static ResourceType, v: Value, age: i64) -> (usize, Value) {
+        let index = self.objects.len();
+        let stored = self.add(rt, v, age);
+        (index, stored)
+    }
+
     /// A fresh pod IP on `node`.
     pub fn pod_ip(&mut self, node: &str) -> String {
         self.next_ip += 1;
