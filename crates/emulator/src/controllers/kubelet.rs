@@ -1,0 +1,300 @@
+//! The scheduler and kubelet for pods created while the emulator runs:
+//! binds a new pod to a node that fits its requests (or marks it
+//! unschedulable with a `FailedScheduling` event and retries later), shows
+//! it `ContainerCreating` for a couple of simulated seconds, then starts it.
+
+use std::collections::HashSet;
+
+use jiff::Timestamp;
+use serde_json::{Value, json};
+
+use super::Ctx;
+use crate::clock;
+use crate::ids;
+use crate::kubeflow::{name_of, namespace_of};
+use crate::ops::{self, Target};
+use crate::podstatus::{self, Phase, Placement};
+use crate::resources;
+use crate::scheduler::{self, NodeState, Request};
+
+/// Simulated seconds from binding to running.
+const START_SECS: f64 = 2.0;
+/// Simulated seconds between scheduling attempts of an unschedulable pod.
+const RETRY_SECS: f64 = 15.0;
+
+type Key = (String, String);
+
+/// Pods the kubelet is working on.
+#[derive(Default)]
+pub struct Kubelet {
+    to_schedule: Vec<(Key, Timestamp)>,
+    starting: Vec<(Key, Timestamp)>,
+    warned: HashSet<String>,
+}
+
+fn key(pod: &Value) -> Key {
+    (namespace_of(pod).to_string(), name_of(pod).to_string())
+}
+
+fn get_pod(ctx: &Ctx, (ns, name): &Key) -> Option<Value> {
+    ops::get(&ctx.store, &resources::POD, Some(ns), name)
+        .ok()
+        .map(|o| o.value())
+}
+
+fn is_terminal(pod: &Value) -> bool {
+    matches!(
+        pod.pointer("/status/phase").and_then(Value::as_str),
+        Some("Succeeded" | "Failed")
+    )
+}
+
+fn nodes_with_usage(ctx: &Ctx) -> Vec<NodeState> {
+    ctx.store.read(|v| {
+        let mut nodes: Vec<NodeState> = v
+            .values(&resources::NODE, None)
+            .iter()
+            .map(NodeState::of)
+            .collect();
+        for pod in v.values(&resources::POD, None) {
+            let Some(node) = pod.pointer("/spec/nodeName").and_then(Value::as_str) else {
+                continue;
+            };
+            if is_terminal(&pod) {
+                continue;
+            }
+            if let Some(n) = nodes.iter_mut().find(|n| n.name == node) {
+                let r = Request::of(&pod);
+                n.used.cpu += r.cpu;
+                n.used.memory += r.memory;
+                n.used.gpus += r.gpus;
+            }
+        }
+        nodes
+    })
+}
+
+fn host_ip(ctx: &Ctx, node: &str) -> String {
+    ops::get(&ctx.store, &resources::NODE, None, node)
+        .ok()
+        .and_then(|n| {
+            n.value()
+                .pointer("/status/addresses")
+                .and_then(Value::as_array)
+                .and_then(|a| {
+                    a.iter()
+                        .find(|x| x.get("type").and_then(Value::as_str) == Some("InternalIP"))
+                        .and_then(|x| x.get("address").and_then(Value::as_str).map(String::from))
+                })
+        })
+        .unwrap_or_else(|| "10.0.0.1".to_string())
+}
+
+fn set_status(ctx: &Ctx, (ns, name): &Key, status: Value) {
+    let r = ops::modify(
+        &ctx.store,
+        &resources::POD,
+        Some(ns),
+        name,
+        Target::Status,
+        |v| {
+            if let Some(m) = v.as_object_mut() {
+                m.insert("status".into(), status);
+            }
+        },
+    );
+    if let Err(e) = r {
+        tracing::debug!(error = ?e, pod = %name, "updating pod status");
+    }
+}
+
+impl Kubelet {
+    /// Notes a pod that was just created.
+    pub fn observe_new(&mut self, pod: &Value) {
+        let bound = pod
+            .pointer("/spec/nodeName")
+            .and_then(Value::as_str)
+            .is_some_and(|n| !n.is_empty());
+        let has_phase = pod
+            .pointer("/status/phase")
+            .and_then(Value::as_str)
+            .is_some_and(|p| p != "Pending");
+        if !bound && !has_phase {
+            self.to_schedule.push((key(pod), clock::now()));
+        }
+    }
+
+    /// Does what is due.
+    pub fn run(&mut self, ctx: &mut Ctx) {
+        let now = clock::now();
+        let (due, later): (Vec<_>, Vec<_>) = std::mem::take(&mut self.to_schedule)
+            .into_iter()
+            .partition(|(_, t)| *t <= now);
+        self.to_schedule = later;
+        for (k, _) in due {
+            self.schedule(ctx, k, now);
+        }
+        let (due, later): (Vec<_>, Vec<_>) = std::mem::take(&mut self.starting)
+            .into_iter()
+            .partition(|(_, t)| *t <= now);
+        self.starting = later;
+        for (k, _) in due {
+            self.start(ctx, &k, now);
+        }
+    }
+
+    fn schedule(&mut self, ctx: &mut Ctx, k: Key, now: Timestamp) {
+        let Some(pod) = get_pod(ctx, &k) else { return };
+        if pod
+            .pointer("/spec/nodeName")
+            .and_then(Value::as_str)
+            .is_some_and(|n| !n.is_empty())
+        {
+            return;
+        }
+        let nodes = nodes_with_usage(ctx);
+        match scheduler::place(&Request::of(&pod), &nodes) {
+            Ok(node) => {
+                let bound = ops::modify(
+                    &ctx.store,
+                    &resources::POD,
+                    Some(&k.0),
+                    &k.1,
+                    Target::Main,
+                    |v| {
+                        if let Some(spec) = v.get_mut("spec").and_then(Value::as_object_mut) {
+                            spec.insert("nodeName".into(), json!(node));
+                        }
+                    },
+                );
+                let Ok(Some(bound)) = bound else { return };
+                let pod = bound.value();
+                let uid = pod
+                    .pointer("/metadata/uid")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default();
+                let h = ids::hash64(uid);
+                let cidr = nodes.iter().position(|n| n.name == node).unwrap_or(0) + 1;
+                let placement = Placement {
+                    node: node.clone(),
+                    host_ip: host_ip(ctx, &node),
+                    pod_ip: format!("10.244.{cidr}.{}", 2 + h % 250),
+                    scheduled: now,
+                };
+                set_status(
+                    ctx,
+                    &k,
+                    podstatus::placed(&pod, &placement, Phase::Creating, &[]),
+                );
+                let (ns, name) = (&k.0, &k.1);
+                ctx.event(
+                    &pod,
+                    "Scheduled",
+                    &format!("Successfully assigned {ns}/{name} to {node}"),
+                    "Normal",
+                    "default-scheduler",
+                    None,
+                );
+                self.starting.push((k, ctx.clock.after(now, START_SECS)));
+            }
+            Err(message) => {
+                let already = pod
+                    .pointer("/status/conditions")
+                    .and_then(Value::as_array)
+                    .is_some_and(|cs| {
+                        cs.iter().any(|c| {
+                            c.get("reason").and_then(Value::as_str) == Some("Unschedulable")
+                        })
+                    });
+                if !already {
+                    set_status(ctx, &k, podstatus::unschedulable(&pod, &message, now));
+                }
+                let uid = pod
+                    .pointer("/metadata/uid")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_string();
+                if self.warned.insert(uid) {
+                    ctx.event(
+                        &pod,
+                        "FailedScheduling",
+                        &message,
+                        "Warning",
+                        "default-scheduler",
+                        None,
+                    );
+                }
+                self.to_schedule.push((k, ctx.clock.after(now, RETRY_SECS)));
+            }
+        }
+    }
+
+    fn start(&mut self, ctx: &mut Ctx, k: &Key, now: Timestamp) {
+        let Some(pod) = get_pod(ctx, k) else { return };
+        let s = |p: &str| {
+            pod.pointer(p)
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string()
+        };
+        let node = s("/spec/nodeName");
+        let placement = Placement {
+            node: node.clone(),
+            host_ip: s("/status/hostIP"),
+            pod_ip: s("/status/podIP"),
+            scheduled: pod
+                .pointer("/status/startTime")
+                .and_then(Value::as_str)
+                .and_then(clock::parse)
+                .unwrap_or(now),
+        };
+        set_status(
+            ctx,
+            k,
+            podstatus::placed(&pod, &placement, Phase::Running(now), &[]),
+        );
+        let containers: Vec<(String, String)> = pod
+            .pointer("/spec/containers")
+            .and_then(Value::as_array)
+            .map(|cs| {
+                cs.iter()
+                    .map(|c| {
+                        let f = |k: &str| {
+                            c.get(k)
+                                .and_then(Value::as_str)
+                                .unwrap_or_default()
+                                .to_string()
+                        };
+                        (f("name"), f("image"))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        for (c, image) in containers {
+            ctx.event(
+                &pod,
+                "Pulled",
+                &format!("Container image \"{image}\" already present on machine"),
+                "Normal",
+                "kubelet",
+                Some(&node),
+            );
+            ctx.event(
+                &pod,
+                "Created",
+                &format!("Created container: {c}"),
+                "Normal",
+                "kubelet",
+                Some(&node),
+            );
+            ctx.event(
+                &pod,
+                "Started",
+                &format!("Started container {c}"),
+                "Normal",
+                "kubelet",
+                Some(&node),
+            );
+        }
+    }
+}
