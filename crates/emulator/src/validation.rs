@@ -110,11 +110,9 @@ pub fn validate_object(rt: &ResourceType, obj: &Value) -> Vec<Cause> {
         "InferenceService" => require(obj, "spec.predictor", &mut causes),
         "Workflow" => require(obj, "spec", &mut causes),
         "RoleBinding" => require(obj, "roleRef", &mut causes),
-        "Profile" => {
-            if at(obj, "spec.owner").is_some() {
-                require(obj, "spec.owner.kind", &mut causes);
-                require(obj, "spec.owner.name", &mut causes);
-            }
+        "Profile" if at(obj, "spec.owner").is_some() => {
+            require(obj, "spec.owner.kind", &mut causes);
+            require(obj, "spec.owner.name", &mut causes);
         }
         _ => {}
     }

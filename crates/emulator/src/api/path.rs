@@ -79,10 +79,10 @@ fn resource_route(group: &str, version: &str, rest: &[&str]) -> Route {
             [name] => (Some(*name), None, &[][..]),
             [name, sub, more @ ..] => (Some(*name), Some(*sub), more),
         };
-        if let Some(sub) = sub {
-            if !rt.has_subresource(sub) || (!more.is_empty() && sub != "proxy") {
-                return Route::NotFound;
-            }
+        if let Some(sub) = sub
+            && (!rt.has_subresource(sub) || (!more.is_empty() && sub != "proxy"))
+        {
+            return Route::NotFound;
         }
         if rt.namespaced && ns.is_none() && name.is_some() {
             return Route::NotFound;

@@ -160,9 +160,9 @@ fn role_allows(role: ProfileRole, attrs: &Attributes<'_>) -> bool {
 pub fn authorize(store: &Store, user: &User, attrs: &Attributes<'_>) -> Decision {
     let who = format!("User \"{}\"", user.name());
     if is_self_review(attrs) {
-        return Decision::allow(format!(
-            "RBAC: allowed by ClusterRoleBinding \"system:basic-user\" of ClusterRole \"system:basic-user\" to Group \"system:authenticated\""
-        ));
+        return Decision::allow(
+            "RBAC: allowed by ClusterRoleBinding \"system:basic-user\" of ClusterRole \"system:basic-user\" to Group \"system:authenticated\"".to_string(),
+        );
     }
     match user {
         User::Admin => Decision::allow(format!(
@@ -182,9 +182,9 @@ pub fn authorize(store: &Store, user: &User, attrs: &Attributes<'_>) -> Decision
             let Some(ns) = attrs.namespace else {
                 if attrs.resource == "profiles" && attrs.group == "kubeflow.org" && attrs.is_read()
                 {
-                    return Decision::allow(format!(
-                        "RBAC: allowed by ClusterRoleBinding \"kubeflow-profiles-viewer\" of ClusterRole \"kubeflow-profiles-viewer\" to Group \"system:authenticated\""
-                    ));
+                    return Decision::allow(
+                        "RBAC: allowed by ClusterRoleBinding \"kubeflow-profiles-viewer\" of ClusterRole \"kubeflow-profiles-viewer\" to Group \"system:authenticated\"".to_string(),
+                    );
                 }
                 return Decision::deny();
             };

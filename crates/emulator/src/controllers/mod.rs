@@ -85,7 +85,7 @@ pub fn spawn(
             store: store.clone(),
             clock,
             seed,
-            next_event: seed ^ 0x5eed_0f_e7e7,
+            next_event: seed ^ 0x5eed_0fe7_e7e7,
         };
         let mut kubelet = kubelet::Kubelet::default();
         let mut notebooks = notebooks::NotebookController::default();

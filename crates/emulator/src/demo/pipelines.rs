@@ -3,7 +3,7 @@
 //! `vision-team`, each with its driver and executor pods and a
 //! `status.nodes` DAG.
 
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 
 use super::{Demo, ago};
 use crate::clock::rfc3339;

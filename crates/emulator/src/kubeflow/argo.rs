@@ -117,21 +117,11 @@ pub fn task_dependencies(task: &Value) -> Vec<String> {
                 continue;
             }
             let name = match token.rsplit_once('.') {
-                Some((n, suffix))
-                    if matches!(
-                        suffix,
-                        "Succeeded"
-                            | "Failed"
-                            | "Skipped"
-                            | "Errored"
-                            | "Daemoned"
-                            | "AnySucceeded"
-                            | "AllFailed"
-                            | "Omitted"
-                    ) =>
-                {
-                    n
-                }
+                Some((
+                    n,
+                    "Succeeded" | "Failed" | "Skipped" | "Errored" | "Daemoned" | "AnySucceeded"
+                    | "AllFailed" | "Omitted",
+                )) => n,
                 _ => token,
             };
             if !deps.iter().any(|d| d == name) {
@@ -416,14 +406,15 @@ pub fn pod_for(wf: &Value, plan_node: &PlannedNode) -> Option<Value> {
         "kubectl.kubernetes.io/default-container".into(),
         json!("main"),
     );
-    for source in [wf.pointer("/spec/podMetadata"), template.get("metadata")] {
-        if let Some(meta) = source {
-            if let Some(l) = meta.get("labels").and_then(Value::as_object) {
-                labels.extend(l.clone());
-            }
-            if let Some(a) = meta.get("annotations").and_then(Value::as_object) {
-                annotations.extend(a.clone());
-            }
+    for meta in [wf.pointer("/spec/podMetadata"), template.get("metadata")]
+        .into_iter()
+        .flatten()
+    {
+        if let Some(l) = meta.get("labels").and_then(Value::as_object) {
+            labels.extend(l.clone());
+        }
+        if let Some(a) = meta.get("annotations").and_then(Value::as_object) {
+            annotations.extend(a.clone());
         }
     }
     let argoexec = |role: &str| {

@@ -210,10 +210,11 @@ pub fn prepare_create(
     } else {
         meta.remove("generation");
     }
-    if rt.custom && rt.status_subresource {
-        if let Some(obj) = v.as_object_mut() {
-            obj.remove("status");
-        }
+    if rt.custom
+        && rt.status_subresource
+        && let Some(obj) = v.as_object_mut()
+    {
+        obj.remove("status");
     }
     match rt.kind {
         "Pod" => defaults::pod(&mut v),

@@ -137,7 +137,7 @@ fn trial(lr: f64, bs: f64, epochs: u32, i: u64) -> String {
         _ => {
             let k = i - 2;
             let epoch = (k / 2 + 1) as u32;
-            if k % 2 == 0 {
+            if k.is_multiple_of(2) {
                 format!(
                     "INFO:root:Epoch[{epoch}] loss={:.4}",
                     objective::trial_loss_at(lr, bs, epoch, epochs)

@@ -163,7 +163,8 @@ fn labels(s: &GpuSample) -> String {
 
 /// The Prometheus text exposition of `samples`.
 pub fn render(samples: &[GpuSample]) -> String {
-    let metrics: [(&str, &str, fn(&GpuSample) -> f64); 5] = [
+    type Metric = (&'static str, &'static str, fn(&GpuSample) -> f64);
+    let metrics: [Metric; 5] = [
         ("DCGM_FI_DEV_GPU_UTIL", "GPU utilization (in %).", |s| {
             s.util_percent
         }),

@@ -195,7 +195,7 @@ impl Store {
                 rv: 1,
                 tables: resources::ALL.iter().map(|_| Table::new()).collect(),
                 history: History::new(history_limit, 1),
-                rng: fastrand::Rng::with_seed(seed ^ 0x5eed_0f_57_0be),
+                rng: fastrand::Rng::with_seed(seed ^ 0x5eed_0f57_00be),
             }),
             latest,
         }
