@@ -14,6 +14,7 @@ use crate::ids;
 use crate::kubeflow::{name_of, namespace_of};
 use crate::ops::{self, Target};
 use crate::podstatus::{self, Phase, Placement};
+use crate::processes;
 use crate::resources;
 use crate::scheduler::{self, NodeState, Request};
 
@@ -29,7 +30,26 @@ type Key = (String, String);
 pub struct Kubelet {
     to_schedule: Vec<(Key, Timestamp)>,
     starting: Vec<(Key, Timestamp)>,
+    finishing: Vec<(Key, Timestamp)>,
     warned: HashSet<String>,
+    adopted: bool,
+}
+
+/// When a pod whose containers all run finite programs, started at
+/// `started`, exits (`None` for long-running pods).
+fn exit_time(ctx: &Ctx, pod: &Value, started: Timestamp) -> Option<Timestamp> {
+    let names: Vec<String> = pod
+        .pointer("/spec/containers")
+        .and_then(Value::as_array)?
+        .iter()
+        .filter_map(|c| c.get("name").and_then(Value::as_str).map(String::from))
+        .collect();
+    let mut longest: f64 = 0.0;
+    for name in &names {
+        let p = processes::program_for(pod, name, false);
+        longest = longest.max(p.run_secs()?);
+    }
+    Some(ctx.clock.after(started, longest))
 }
 
 fn key(pod: &Value) -> Key {
@@ -108,6 +128,37 @@ fn set_status(ctx: &Ctx, (ns, name): &Key, status: Value) {
     }
 }
 
+/// When the pod's first container started running.
+fn running_since(pod: &Value) -> Option<Timestamp> {
+    pod.pointer("/status/containerStatuses")
+        .and_then(Value::as_array)?
+        .iter()
+        .find_map(|c| {
+            c.pointer("/state/running/startedAt")
+                .and_then(Value::as_str)
+        })
+        .and_then(clock::parse)
+}
+
+fn placement_of(pod: &Value, now: Timestamp) -> Placement {
+    let s = |p: &str| {
+        pod.pointer(p)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string()
+    };
+    Placement {
+        node: s("/spec/nodeName"),
+        host_ip: s("/status/hostIP"),
+        pod_ip: s("/status/podIP"),
+        scheduled: pod
+            .pointer("/status/startTime")
+            .and_then(Value::as_str)
+            .and_then(clock::parse)
+            .unwrap_or(now),
+    }
+}
+
 impl Kubelet {
     /// Notes a pod that was just created.
     pub fn observe_new(&mut self, pod: &Value) {
@@ -127,6 +178,17 @@ impl Kubelet {
     /// Does what is due.
     pub fn run(&mut self, ctx: &mut Ctx) {
         let now = clock::now();
+        if !self.adopted {
+            self.adopted = true;
+            self.adopt_running(ctx);
+        }
+        let (due, later): (Vec<_>, Vec<_>) = std::mem::take(&mut self.finishing)
+            .into_iter()
+            .partition(|(_, t)| *t <= now);
+        self.finishing = later;
+        for (k, _) in due {
+            self.finish(ctx, &k, now);
+        }
         let (due, later): (Vec<_>, Vec<_>) = std::mem::take(&mut self.to_schedule)
             .into_iter()
             .partition(|(_, t)| *t <= now);
@@ -229,6 +291,46 @@ impl Kubelet {
         }
     }
 
+    /// Pods that were already running when the emulator started and run
+    /// finite programs finish in due course.
+    fn adopt_running(&mut self, ctx: &Ctx) {
+        let pods = ctx.store.read(|v| v.values(&resources::POD, None));
+        for pod in pods {
+            if pod.pointer("/status/phase").and_then(Value::as_str) != Some("Running") {
+                continue;
+            }
+            let Some(started) = running_since(&pod) else {
+                continue;
+            };
+            if let Some(at) = exit_time(ctx, &pod, started) {
+                self.finishing.push((key(&pod), at));
+            }
+        }
+    }
+
+    fn finish(&mut self, ctx: &mut Ctx, k: &Key, now: Timestamp) {
+        let Some(pod) = get_pod(ctx, k) else { return };
+        if pod.pointer("/status/phase").and_then(Value::as_str) != Some("Running") {
+            return;
+        }
+        let started = running_since(&pod).unwrap_or(now);
+        let placement = placement_of(&pod, now);
+        let status = podstatus::placed(&pod, &placement, Phase::Finished(started, now), &[]);
+        let failed = status.get("phase").and_then(Value::as_str) == Some("Failed");
+        set_status(ctx, k, status);
+        if failed {
+            let node = placement.node.clone();
+            ctx.event(
+                &pod,
+                "BackOff",
+                "Container exited with a non-zero exit code",
+                "Warning",
+                "kubelet",
+                Some(&node),
+            );
+        }
+    }
+
     fn start(&mut self, ctx: &mut Ctx, k: &Key, now: Timestamp) {
         let Some(pod) = get_pod(ctx, k) else { return };
         let s = |p: &str| {
@@ -253,6 +355,9 @@ impl Kubelet {
             k,
             podstatus::placed(&pod, &placement, Phase::Running(now), &[]),
         );
+        if let Some(at) = exit_time(ctx, &pod, now) {
+            self.finishing.push((k.clone(), at));
+        }
         let containers: Vec<(String, String)> = pod
             .pointer("/spec/containers")
             .and_then(Value::as_array)

@@ -6,6 +6,7 @@
 
 mod kubelet;
 mod notebooks;
+mod workflows;
 
 use std::sync::Arc;
 
@@ -120,6 +121,7 @@ pub fn spawn(
                 Err(_) => last = store.resource_version(),
             }
             notebooks.reconcile(&mut ctx);
+            workflows::reconcile(&mut ctx);
             kubelet.run(&mut ctx);
         }
     });
