@@ -4,6 +4,7 @@
 //! writes through the same operations as the HTTP API, so every effect is
 //! visible to watches.
 
+mod jobs;
 mod kubelet;
 mod notebooks;
 mod workflows;
@@ -122,6 +123,8 @@ pub fn spawn(
             }
             notebooks.reconcile(&mut ctx);
             workflows::reconcile(&mut ctx);
+            jobs::reconcile_experiments(&mut ctx);
+            jobs::reconcile_training(&mut ctx);
             kubelet.run(&mut ctx);
         }
     });
