@@ -37,7 +37,14 @@ impl Instance {
     /// Lines printed by `at` (a count).
     fn lines_by(&self, clock: &SimClock, at: Timestamp) -> u64 {
         let end = match self.finished {
-            Some(f) if f < at => f,
+            // A container that exited printed its whole program (timestamps
+            // are whole seconds, so the span alone can undercount).
+            Some(f) if f <= at => {
+                if let Some(total) = self.program.lines {
+                    return total;
+                }
+                f
+            }
             _ => at,
         };
         if end < self.started {
