@@ -44,7 +44,7 @@ impl Emulator {
     pub async fn start(cfg: EmulatorConfig) -> anyhow::Result<Emulator> {
         let clock = SimClock::new(cfg.speed);
         let store = Arc::new(Store::new(HISTORY, cfg.seed));
-        demo::load(&store, cfg.seed, &clock);
+        demo::load(&store, cfg.seed);
         if cfg.scale > 0 {
             scale::generate(&store, cfg.scale, cfg.seed);
         }

@@ -27,6 +27,7 @@ pub fn parse(q: &str) -> Option<f64> {
 }
 
 /// Formats CPU cores (`27`, `2500m`).
+#[allow(dead_code)] // for printing quota usage; not wired yet
 pub fn format_cpu(cores: f64) -> String {
     let milli = (cores * 1000.0).round() as i64;
     if milli % 1000 == 0 {
@@ -37,6 +38,7 @@ pub fn format_cpu(cores: f64) -> String {
 }
 
 /// Formats bytes with the largest exact binary suffix.
+#[allow(dead_code)] // for printing quota usage; not wired yet
 pub fn format_bytes(bytes: f64) -> String {
     let b = bytes.round() as i64;
     for (suffix, size) in [

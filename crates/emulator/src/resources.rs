@@ -232,6 +232,7 @@ pub fn by_plural(group: &str, version: &str, plural: &str) -> Option<&'static Re
 }
 
 /// Finds the type for an `apiVersion` and `kind` pair.
+#[allow(dead_code)] // lookup used by tests; kept beside by_plural
 pub fn by_kind(api_version: &str, kind: &str) -> Option<&'static ResourceType> {
     ALL.iter()
         .copied()

@@ -14,7 +14,7 @@ mod training;
 use jiff::Timestamp;
 use serde_json::{Value, json};
 
-use crate::clock::{self, SimClock, rfc3339};
+use crate::clock::{self, rfc3339};
 use crate::ids;
 use crate::kubeflow::events::{self, EventSpec};
 use crate::kubeflow::set_meta;
@@ -35,7 +35,6 @@ pub struct NodeInfo {
 pub struct Demo {
     pub rng: fastrand::Rng,
     pub objects: Vec<(&'static ResourceType, Value)>,
-    pub clock: SimClock,
     pub seed: u64,
     pub nodes: Vec<NodeInfo>,
     next_ip: u32,
@@ -48,11 +47,10 @@ pub fn ago(secs: i64) -> Timestamp {
 }
 
 impl Demo {
-    pub fn new(seed: u64, clock: SimClock) -> Self {
+    pub fn new(seed: u64) -> Self {
         Self {
             rng: fastrand::Rng::with_seed(seed),
             objects: Vec::new(),
-            clock,
             seed,
             nodes: Vec::new(),
             next_ip: 10,
@@ -312,8 +310,8 @@ enum PodState {
 }
 
 /// Builds the demo cluster objects in creation order.
-pub fn build(seed: u64, clock: SimClock) -> Vec<(&'static ResourceType, Value)> {
-    let mut demo = Demo::new(seed, clock);
+pub fn build(seed: u64) -> Vec<(&'static ResourceType, Value)> {
+    let mut demo = Demo::new(seed);
     cluster::build(&mut demo);
     notebooks::build(&mut demo);
     pipelines::build(&mut demo);
@@ -325,6 +323,6 @@ pub fn build(seed: u64, clock: SimClock) -> Vec<(&'static ResourceType, Value)> 
 }
 
 /// Loads the demo cluster into `store`.
-pub fn load(store: &Store, seed: u64, clock: &SimClock) {
-    store.bulk_load(build(seed, *clock));
+pub fn load(store: &Store, seed: u64) {
+    store.bulk_load(build(seed));
 }
