@@ -1,0 +1,243 @@
+//! The Argo workflow controller: walks each unfinished Workflow's DAG,
+//! creates the pod of every Pod node whose dependencies succeeded, and
+//! rewrites `status.nodes` and the workflow phase from the pods' states,
+//! so a new run advances node by node as the kubelet finishes its pods.
+
+use std::collections::BTreeMap;
+
+use serde_json::{Map, Value};
+
+use super::Ctx;
+use crate::kubeflow::argo::{self, NodeState, NodeType, Plan, PlannedNode, WorkflowState};
+use crate::kubeflow::{name_of, namespace_of};
+use crate::ops::{self, Target};
+use crate::resources;
+
+fn is_done(wf: &Value) -> bool {
+    matches!(
+        wf.pointer("/status/phase").and_then(Value::as_str),
+        Some("Succeeded" | "Failed" | "Error")
+    )
+}
+
+fn s<'a>(v: &'a Value, p: &str) -> Option<&'a str> {
+    v.pointer(p).and_then(Value::as_str)
+}
+
+/// The main container's terminated state of a pod.
+fn main_terminated(pod: &Value) -> Option<&Value> {
+    pod.pointer("/status/containerStatuses")
+        .and_then(Value::as_array)?
+        .iter()
+        .find(|c| c.get("name").and_then(Value::as_str) == Some("main"))
+        .and_then(|c| c.pointer("/state/terminated"))
+}
+
+struct Walk<'a> {
+    plan: &'a Plan,
+    pods: BTreeMap<String, Value>,
+    phases: BTreeMap<String, Option<String>>,
+}
+
+impl Walk<'_> {
+    fn phase(&mut self, node: &PlannedNode) -> Option<String> {
+        if let Some(p) = self.phases.get(&node.id) {
+            return p.clone();
+        }
+        let p = match node.node_type {
+            NodeType::Pod => self
+                .pods
+                .get(&node.id)
+                .map(|pod| s(pod, "/status/phase").unwrap_or("Pending").to_string()),
+            NodeType::Dag => {
+                let members: Vec<PlannedNode> = self.plan.members(&node.id).cloned().collect();
+                let phases: Vec<Option<String>> = members.iter().map(|m| self.phase(m)).collect();
+                if phases.iter().any(|p| p.as_deref() == Some("Failed")) {
+                    Some("Failed".into())
+                } else if !phases.is_empty()
+                    && phases.iter().all(|p| p.as_deref() == Some("Succeeded"))
+                {
+                    Some("Succeeded".into())
+                } else if phases.iter().any(Option::is_some) {
+                    Some("Running".into())
+                } else {
+                    None
+                }
+            }
+        };
+        self.phases.insert(node.id.clone(), p.clone());
+        p
+    }
+
+    fn ready(&mut self, node: &PlannedNode) -> bool {
+        let deps_ok = node.depends_on.iter().all(|d| {
+            let Some(dep) = self.plan.get(d).cloned() else {
+                return true;
+            };
+            self.phase(&dep).as_deref() == Some("Succeeded")
+        });
+        deps_ok
+            && match node
+                .boundary
+                .as_ref()
+                .and_then(|b| self.plan.get(b))
+                .cloned()
+            {
+                Some(parent) => self.ready(&parent),
+                None => true,
+            }
+    }
+}
+
+/// Advances every unfinished workflow.
+pub fn reconcile(ctx: &mut Ctx) {
+    let workflows = ctx.store.read(|v| v.values(&resources::WORKFLOW, None));
+    for wf in workflows.iter().filter(|w| !is_done(w)) {
+        one(ctx, wf);
+    }
+}
+
+fn one(ctx: &mut Ctx, wf: &Value) {
+    let plan = argo::plan(wf);
+    if plan.nodes.is_empty() {
+        return;
+    }
+    let ns = namespace_of(wf).to_string();
+    let wf_name = name_of(wf).to_string();
+    let mut pods = BTreeMap::new();
+    for node in plan.pods() {
+        let pod_name = argo::pod_name(&wf_name, &node.template, &node.name);
+        if let Ok(p) = ops::get(&ctx.store, &resources::POD, Some(&ns), &pod_name) {
+            pods.insert(node.id.clone(), p.value());
+        }
+    }
+    let mut walk = Walk {
+        plan: &plan,
+        pods,
+        phases: BTreeMap::new(),
+    };
+    let root = plan.nodes[0].clone();
+    let failed = walk.phase(&root).as_deref() == Some("Failed");
+    if !failed {
+        let waiting: Vec<PlannedNode> = plan
+            .pods()
+            .filter(|n| !walk.pods.contains_key(&n.id))
+            .cloned()
+            .collect();
+        for node in waiting {
+            if walk.ready(&node)
+                && let Some(pod) = argo::pod_for(wf, &node)
+            {
+                match ops::ensure(&ctx.store, &resources::POD, Some(&ns), pod) {
+                    Ok(p) => {
+                        walk.pods.insert(node.id.clone(), p.value());
+                    }
+                    Err(e) => tracing::debug!(error = ?e, "creating workflow pod"),
+                }
+            }
+        }
+        walk.phases.clear();
+    }
+    let root_phase = walk.phase(&root).unwrap_or_else(|| "Running".into());
+    let mut nodes = Map::new();
+    let mut completed = Vec::new();
+    let mut done_pods = 0;
+    let mut first_start: Option<String> = None;
+    let mut last_finish: Option<String> = None;
+    for node in &plan.nodes {
+        let Some(phase) = walk.phase(node) else {
+            continue;
+        };
+        let (started, finished, host, exit_code) = match node.node_type {
+            NodeType::Pod => {
+                let pod = &walk.pods[&node.id];
+                let term = main_terminated(pod);
+                if term.is_some() {
+                    completed.push(node.id.clone());
+                    done_pods += 1;
+                }
+                (
+                    s(pod, "/status/startTime").map(String::from),
+                    term.and_then(|t| t.get("finishedAt"))
+                        .and_then(Value::as_str)
+                        .map(String::from),
+                    s(pod, "/spec/nodeName").map(String::from),
+                    term.and_then(|t| t.get("exitCode"))
+                        .and_then(Value::as_i64)
+                        .and_then(|c| i32::try_from(c).ok()),
+                )
+            }
+            NodeType::Dag => (None, None, None, None),
+        };
+        if let Some(st) = &started
+            && first_start.as_ref().is_none_or(|f| st < f)
+        {
+            first_start = Some(st.clone());
+        }
+        if let Some(f) = &finished
+            && last_finish.as_ref().is_none_or(|l| f > l)
+        {
+            last_finish = Some(f.clone());
+        }
+        let dag_done = matches!(phase.as_str(), "Succeeded" | "Failed");
+        let state = NodeState {
+            phase: &phase,
+            started: started.or_else(|| first_start.clone()),
+            finished: finished.or_else(|| {
+                if dag_done && node.node_type == NodeType::Dag {
+                    last_finish.clone()
+                } else {
+                    None
+                }
+            }),
+            host,
+            message: (phase == "Failed" && node.node_type == NodeType::Pod)
+                .then(|| "Error (exit code 1)".to_string()),
+            exit_code,
+            progress: if node.node_type == NodeType::Pod {
+                format!(
+                    "{}/1",
+                    i32::from(matches!(phase.as_str(), "Succeeded" | "Failed"))
+                )
+            } else {
+                String::new()
+            },
+        };
+        nodes.insert(node.id.clone(), argo::node_status(&wf_name, node, &state));
+    }
+    let total = plan.pods().count();
+    for n in nodes
+        .values_mut()
+        .filter(|n| n.get("type").and_then(Value::as_str) == Some("DAG"))
+    {
+        n["progress"] = Value::String(format!("{done_pods}/{total}"));
+    }
+    let done = matches!(root_phase.as_str(), "Succeeded" | "Failed");
+    let status = argo::workflow_status(
+        &WorkflowState {
+            phase: &root_phase,
+            started: first_start.or_else(|| s(wf, "/metadata/creationTimestamp").map(String::from)),
+            finished: if done { last_finish } else { None },
+            progress: format!("{done_pods}/{total}"),
+            message: (root_phase == "Failed").then(|| "child failed".to_string()),
+            completed_pods: completed,
+        },
+        nodes,
+    );
+    let r = ops::modify(
+        &ctx.store,
+        &resources::WORKFLOW,
+        Some(&ns),
+        &wf_name,
+        Target::Main,
+        |v| {
+            if let Some(m) = v.as_object_mut() {
+                m.insert("status".into(), status);
+            }
+            argo::set_phase_labels(v, &root_phase);
+        },
+    );
+    if let Err(e) = r {
+        tracing::debug!(error = ?e, "updating workflow status");
+    }
+}

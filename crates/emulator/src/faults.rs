@@ -1,0 +1,121 @@
+//! Failure injection for client tests: drop every open watch, fail or slow
+//! down all requests for a while, or simulate an apiserver restart with
+//! compacted history so resuming watches get 410 Gone.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use parking_lot::Mutex;
+use tokio::sync::watch;
+use tokio::time::Instant;
+
+use crate::store::Store;
+
+#[derive(Debug, Default, Clone, Copy)]
+struct Window<T> {
+    value: T,
+    until: Option<Instant>,
+}
+
+impl<T: Copy> Window<T> {
+    fn active(&self) -> Option<T> {
+        self.until
+            .filter(|u| Instant::now() < *u)
+            .map(|_| self.value)
+    }
+}
+
+struct FaultState {
+    failure: Mutex<Window<u16>>,
+    latency: Mutex<Window<Duration>>,
+    drop_epoch: watch::Sender<u64>,
+    store: Arc<Store>,
+}
+
+/// A cloneable handle on the emulator's fault injector.
+#[derive(Clone)]
+pub struct Faults {
+    inner: Arc<FaultState>,
+}
+
+impl std::fmt::Debug for Faults {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Faults").finish_non_exhaustive()
+    }
+}
+
+impl Faults {
+    pub(crate) fn new(store: Arc<Store>) -> Self {
+        let (drop_epoch, _) = watch::channel(0);
+        Self {
+            inner: Arc::new(FaultState {
+                failure: Mutex::new(Window::default()),
+                latency: Mutex::new(Window::default()),
+                drop_epoch,
+                store,
+            }),
+        }
+    }
+
+    /// Cuts every open watch connection now, as a network failure or an
+    /// apiserver restart would. Clients resume from their last
+    /// resourceVersion.
+    pub fn drop_watches(&self) {
+        self.inner.drop_epoch.send_modify(|e| *e += 1);
+        tracing::info!("fault: dropped all open watches");
+    }
+
+    /// Answers every request with `code` (e.g. 500, 503, 429) for `duration`.
+    /// Note that kube-rs clients retry 429, 503 and 504 by default.
+    pub fn fail_requests(&self, code: u16, duration: Duration) {
+        let code = if (400..=599).contains(&code) {
+            code
+        } else {
+            500
+        };
+        *self.inner.failure.lock() = Window {
+            value: code,
+            until: Instant::now().checked_add(duration),
+        };
+        tracing::info!(code, ?duration, "fault: failing requests");
+    }
+
+    /// Delays every request by `delay` for `duration`.
+    pub fn add_latency(&self, delay: Duration, duration: Duration) {
+        *self.inner.latency.lock() = Window {
+            value: delay,
+            until: Instant::now().checked_add(duration),
+        };
+        tracing::info!(?delay, ?duration, "fault: adding latency");
+    }
+
+    /// Simulates an apiserver restart with etcd compaction: open watches are
+    /// cut and the history is truncated, so watches resuming from an old
+    /// resourceVersion get `410 Gone` (reason `Expired`) and must re-list.
+    pub fn compact_history(&self) {
+        self.inner.store.compact();
+        self.drop_watches();
+        tracing::info!("fault: compacted history");
+    }
+
+    /// Stops any failure and latency injection.
+    pub fn clear(&self) {
+        *self.inner.failure.lock() = Window::default();
+        *self.inner.latency.lock() = Window::default();
+    }
+
+    /// The status code to fail the current request with, if any.
+    pub(crate) fn current_failure(&self) -> Option<u16> {
+        self.inner.failure.lock().active()
+    }
+
+    /// The latency to add to the current request, if any.
+    pub(crate) fn current_latency(&self) -> Option<Duration> {
+        self.inner.latency.lock().active()
+    }
+
+    /// Changes whenever watches must be dropped.
+    pub(crate) fn drop_signal(&self) -> watch::Receiver<u64> {
+        self.inner.drop_epoch.subscribe()
+    }
+}

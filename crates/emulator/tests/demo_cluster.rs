@@ -1,0 +1,132 @@
+//! The demo cluster holds every kind the issue lists, with the names
+//! kftui's tests rely on.
+
+use kftui_emulator::{DemoUser, Emulator, EmulatorConfig};
+use kube::api::{Api, ApiResource, DynamicObject, GroupVersionKind, ListParams};
+
+fn ar(group: &str, version: &str, kind: &str, plural: &str) -> ApiResource {
+    ApiResource::from_gvk_with_plural(&GroupVersionKind::gvk(group, version, kind), plural)
+}
+
+async fn list(client: &kube::Client, ns: Option<&str>, ar: &ApiResource) -> Vec<DynamicObject> {
+    let api: Api<DynamicObject> = match ns {
+        Some(ns) => Api::namespaced_with(client.clone(), ns, ar),
+        None => Api::all_with(client.clone(), ar),
+    };
+    api.list(&ListParams::default()).await.expect("list").items
+}
+
+#[tokio::test]
+async fn demo_has_every_kind() {
+    let emu = Emulator::start(EmulatorConfig::default())
+        .await
+        .expect("start");
+    let client = emu.client(DemoUser::Admin).await.expect("client");
+    let kinds = [
+        ("", "v1", "Namespace", "namespaces"),
+        ("", "v1", "Pod", "pods"),
+        ("", "v1", "Node", "nodes"),
+        ("", "v1", "Event", "events"),
+        ("", "v1", "Service", "services"),
+        ("", "v1", "PersistentVolumeClaim", "persistentvolumeclaims"),
+        ("", "v1", "ResourceQuota", "resourcequotas"),
+        ("", "v1", "ConfigMap", "configmaps"),
+        ("", "v1", "Secret", "secrets"),
+        ("", "v1", "ServiceAccount", "serviceaccounts"),
+        (
+            "rbac.authorization.k8s.io",
+            "v1",
+            "RoleBinding",
+            "rolebindings",
+        ),
+        ("kubeflow.org", "v1", "Profile", "profiles"),
+        ("kubeflow.org", "v1", "Notebook", "notebooks"),
+        ("kubeflow.org", "v1", "PyTorchJob", "pytorchjobs"),
+        ("kubeflow.org", "v1", "TFJob", "tfjobs"),
+        ("kubeflow.org", "v1beta1", "Experiment", "experiments"),
+        ("kubeflow.org", "v1beta1", "Trial", "trials"),
+        ("kubeflow.org", "v1beta1", "Suggestion", "suggestions"),
+        ("kubeflow.org", "v1alpha1", "PodDefault", "poddefaults"),
+        ("argoproj.io", "v1alpha1", "Workflow", "workflows"),
+        ("trainer.kubeflow.org", "v1alpha1", "TrainJob", "trainjobs"),
+        (
+            "serving.kserve.io",
+            "v1beta1",
+            "InferenceService",
+            "inferenceservices",
+        ),
+    ];
+    for (g, v, k, p) in kinds {
+        let items = list(&client, None, &ar(g, v, k, p)).await;
+        assert!(!items.is_empty(), "no {k} in the demo cluster");
+    }
+    let wfs = list(
+        &client,
+        Some("ml-research"),
+        &ar("argoproj.io", "v1alpha1", "Workflow", "workflows"),
+    )
+    .await;
+    let phases: Vec<String> = wfs
+        .iter()
+        .filter_map(|w| {
+            w.data
+                .pointer("/status/phase")
+                .and_then(|p| p.as_str())
+                .map(String::from)
+        })
+        .collect();
+    for want in ["Succeeded", "Running", "Failed"] {
+        assert!(
+            phases.iter().any(|p| p == want),
+            "no {want} workflow: {phases:?}"
+        );
+    }
+    for wf in &wfs {
+        assert!(
+            wf.metadata
+                .labels
+                .as_ref()
+                .is_some_and(|l| l.contains_key("pipeline/runid"))
+        );
+        let nodes = wf
+            .data
+            .pointer("/status/nodes")
+            .and_then(|n| n.as_object())
+            .expect("nodes");
+        assert!(nodes.len() > 2, "{:?}", wf.metadata.name);
+    }
+    let exps = list(
+        &client,
+        Some("ml-research"),
+        &ar("kubeflow.org", "v1beta1", "Experiment", "experiments"),
+    )
+    .await;
+    assert!(exps.iter().any(|e| {
+        e.data
+            .pointer("/status/currentOptimalTrial/observation/metrics")
+            .is_some()
+    }));
+    let trials = list(
+        &client,
+        Some("ml-research"),
+        &ar("kubeflow.org", "v1beta1", "Trial", "trials"),
+    )
+    .await;
+    assert!(
+        trials
+            .iter()
+            .any(|t| t.data.pointer("/status/observation/metrics").is_some())
+    );
+    let pds = list(
+        &client,
+        Some("ml-research"),
+        &ar("kubeflow.org", "v1alpha1", "PodDefault", "poddefaults"),
+    )
+    .await;
+    let names: Vec<_> = pds.iter().filter_map(|p| p.metadata.name.clone()).collect();
+    assert!(
+        names.contains(&"access-ml-pipeline".to_string())
+            && names.contains(&"add-gpu-toleration".to_string())
+    );
+    emu.shutdown().await;
+}
