@@ -21,7 +21,10 @@ use crate::views::registry;
 /// The binary's `main`.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("kftui: cannot start the async runtime: {e}");
@@ -95,18 +98,32 @@ async fn run_tui(cli: Cli) -> anyhow::Result<()> {
     let _log_guard = match &paths {
         Some(p) => match crate::app::logging::init(&p.log_dir, &cli.log_level) {
             Ok(g) => Some(g),
-            Err(e) => return Err(anyhow::anyhow!("cannot write logs to {}: {e:#}", p.log_dir.display())),
+            Err(e) => {
+                return Err(anyhow::anyhow!(
+                    "cannot write logs to {}: {e:#}",
+                    p.log_dir.display()
+                ));
+            }
         },
         None => None,
     };
     tracing::info!(version = env!("CARGO_PKG_VERSION"), "kftui starting");
-    let config_path = cli.config.clone().or_else(|| paths.as_ref().map(|p| p.config_file.clone()));
+    let config_path = cli
+        .config
+        .clone()
+        .or_else(|| paths.as_ref().map(|p| p.config_file.clone()));
     let (mut config, config_error) = match &config_path {
         Some(p) => Config::load(p),
         None => (Config::default(), None),
     };
-    if let (Some(p), true) = (&cli.config, cli.config.as_ref().is_some_and(|p| !p.exists())) {
-        return Err(anyhow::anyhow!("config file {} does not exist", p.display()));
+    if let (Some(p), true) = (
+        &cli.config,
+        cli.config.as_ref().is_some_and(|p| !p.exists()),
+    ) {
+        return Err(anyhow::anyhow!(
+            "config file {} does not exist",
+            p.display()
+        ));
     }
     if let Some(lib) = &cli.ort_lib {
         config.onnx.runtime_library = Some(lib.clone());
@@ -117,7 +134,10 @@ async fn run_tui(cli: Cli) -> anyhow::Result<()> {
     // Everything that can fail with a plain message happens before the
     // terminal is taken over.
     let start = connect(&cli).await?;
-    let saved = paths.as_ref().map(|p| Saved::load(&p.state_file())).unwrap_or_default();
+    let saved = paths
+        .as_ref()
+        .map(|p| Saved::load(&p.state_file()))
+        .unwrap_or_default();
 
     let theme = Theme::new(config.ui.theme, Theme::no_color_from_env());
     let screen = cli
@@ -165,7 +185,11 @@ async fn run_tui(cli: Cli) -> anyhow::Result<()> {
         state.drafts = crate::app::persist::load_drafts(&paths.drafts_dir());
     }
 
-    let mut runtime = Runtime::new(start.client.clone(), start.kubeconfig.clone(), paths.clone());
+    let mut runtime = Runtime::new(
+        start.client.clone(),
+        start.kubeconfig.clone(),
+        paths.clone(),
+    );
     crate::app::sources::spawn_terminal_input(runtime.sender());
     crate::app::sources::spawn_signals(runtime.sender());
     let (mut terminal, guard) = crate::app::terminal::enter()?;

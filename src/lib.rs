@@ -2,7 +2,9 @@
 #![deny(clippy::todo, clippy::unimplemented)]
 
 pub mod app;
+pub mod cli;
 pub mod kube;
+pub mod launch;
 pub mod onnx;
 pub mod testing;
 pub mod views;

@@ -30,10 +30,16 @@ pub fn enter() -> io::Result<(Tui, Guard)> {
     enable_raw_mode()?;
     let guard = Guard;
     let mut stdout = io::stdout();
-    execute!(stdout, EnterAlternateScreen, EnableBracketedPaste)?;
+    // Clear here rather than with `Terminal::clear`, which asks the terminal
+    // for the cursor position and gives up after two seconds on a slow link.
+    execute!(
+        stdout,
+        EnterAlternateScreen,
+        EnableBracketedPaste,
+        crossterm::terminal::Clear(crossterm::terminal::ClearType::All)
+    )?;
     let mut terminal = Terminal::new(CrosstermBackend::new(stdout))?;
     terminal.hide_cursor()?;
-    terminal.clear()?;
     Ok((terminal, guard))
 }
 

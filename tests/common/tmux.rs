@@ -20,7 +20,7 @@ impl Session {
         let socket = home.path().join("tmux.sock");
         let h = home.path().display().to_string();
         let script = format!(
-            "export HOME={h} XDG_CONFIG_HOME={h}/config XDG_STATE_HOME={h}/state XDG_DATA_HOME={h}/data XDG_CACHE_HOME={h}/cache NO_COLOR=1 TERM=xterm-256color KFTUI={bin}; {shell_command}",
+            "export HOME={h} XDG_CONFIG_HOME={h}/config XDG_STATE_HOME={h}/state XDG_DATA_HOME={h}/data XDG_CACHE_HOME={h}/cache NO_COLOR=1 TERM=xterm-256color KFTUI={bin}; unset RUST_BACKTRACE RUST_LIB_BACKTRACE; {shell_command}",
             bin = env!("CARGO_BIN_EXE_kftui"),
         );
         // The ONNX Runtime library is found through the real data dir by
