@@ -53,22 +53,18 @@ struct Start {
     kubeconfig: Option<Kubeconfig>,
     client: Option<kube::Client>,
     connection: Connection,
-    /// Kept alive for the process's lifetime in demo mode.
-    _emulator: Option<kftui_emulator::Emulator>,
+    /// The demo cluster is still to be started (in the background).
+    demo: bool,
 }
 
 async fn connect(cli: &Cli) -> anyhow::Result<Start> {
     if cli.demo {
-        let emulator = kftui_emulator::Emulator::start(kftui_emulator::EmulatorConfig::default())
-            .await
-            .map_err(|e| anyhow::anyhow!("cannot start the demo cluster: {e:#}"))?;
-        let kubeconfig = emulator.kubeconfig();
-        let (client, info) = client::connect(&kubeconfig, None).await?;
+        // The demo cluster starts behind the first frame (see `start_demo`).
         return Ok(Start {
-            kubeconfig: Some(kubeconfig),
-            client: Some(client),
-            connection: Connection::Connected(info),
-            _emulator: Some(emulator),
+            kubeconfig: None,
+            client: None,
+            connection: Connection::Connecting,
+            demo: true,
         });
     }
     let kubeconfig = match client::load_kubeconfig(cli.kubeconfig.as_deref()) {
@@ -79,7 +75,7 @@ async fn connect(cli: &Cli) -> anyhow::Result<Start> {
                 kubeconfig: None,
                 client: None,
                 connection: Connection::Offline(ConnectError::NoKubeconfig.to_string()),
-                _emulator: None,
+                demo: false,
             });
         }
         Err(e) => return Err(e.into()),
@@ -89,7 +85,7 @@ async fn connect(cli: &Cli) -> anyhow::Result<Start> {
         kubeconfig: Some(kubeconfig),
         client: Some(client),
         connection: Connection::Connected(info),
-        _emulator: None,
+        demo: false,
     })
 }
 
@@ -160,7 +156,12 @@ async fn run_tui(cli: Cli) -> anyhow::Result<()> {
     if cli.readonly {
         state.readonly = Some("read-only (--readonly)".into());
     }
-    let same_context = matches!(&start.connection, Connection::Connected(c) if saved.context.as_deref() == Some(&c.context));
+    let context = match &start.connection {
+        Connection::Connected(c) => Some(c.context.clone()),
+        _ if start.demo => Some(kftui_emulator::DemoUser::Admin.context().to_string()),
+        _ => None,
+    };
+    let same_context = context.is_some() && saved.context == context;
     state.scope = if cli.all_namespaces {
         Scope::All
     } else if let Some(ns) = &cli.namespace {
@@ -172,6 +173,8 @@ async fn run_tui(cli: Cli) -> anyhow::Result<()> {
     } else {
         match &start.connection {
             Connection::Connected(c) => Scope::Namespace(c.namespace.clone()),
+            // Filled in with the cluster's namespace once connected.
+            Connection::Connecting => Scope::Namespace(String::new()),
             _ => Scope::Namespace("default".into()),
         }
     };
@@ -190,6 +193,9 @@ async fn run_tui(cli: Cli) -> anyhow::Result<()> {
         start.kubeconfig.clone(),
         paths.clone(),
     );
+    if start.demo {
+        runtime.connect_in_background(start_demo());
+    }
     crate::app::sources::spawn_terminal_input(runtime.sender());
     crate::app::sources::spawn_signals(runtime.sender());
     let (mut terminal, guard) = crate::app::terminal::enter()?;
@@ -200,4 +206,22 @@ async fn run_tui(cli: Cli) -> anyhow::Result<()> {
     drop(terminal);
     drop(guard);
     result.map_err(|e| anyhow::anyhow!("terminal: {e}"))
+}
+
+/// Starts the embedded demo cluster and connects to it; the emulator lives as
+/// long as the runtime.
+async fn start_demo() -> crate::app::runtime::ClientResult {
+    let emulator = kftui_emulator::Emulator::start(kftui_emulator::EmulatorConfig::default())
+        .await
+        .map_err(|e| format!("cannot start the demo cluster: {e:#}"))?;
+    let kubeconfig = emulator.kubeconfig();
+    let (client, info) = client::connect(&kubeconfig, None)
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(crate::app::runtime::Connected {
+        client,
+        info,
+        kubeconfig: Some(kubeconfig),
+        keep: Some(Box::new(emulator)),
+    })
 }

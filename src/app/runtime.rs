@@ -40,7 +40,17 @@ pub struct Stats {
 }
 
 /// A client being built for a context switch.
-type ClientResult = Result<(Client, ClusterInfo), String>;
+pub type ClientResult = Result<Connected, String>;
+
+/// A client that is ready, with what came with it.
+pub struct Connected {
+    pub client: Client,
+    pub info: ClusterInfo,
+    /// A kubeconfig to use from now on (context switches read it).
+    pub kubeconfig: Option<Kubeconfig>,
+    /// Something that must live as long as the client (the demo cluster).
+    pub keep: Option<Box<dyn std::any::Any + Send>>,
+}
 
 pub struct Runtime {
     tx: UnboundedSender<Msg>,
@@ -58,6 +68,8 @@ pub struct Runtime {
     /// Crash drill: panic on this key (`KFTUI_PANIC_ON_KEY`), to check that
     /// the terminal is restored on a panic.
     panic_key: Option<super::keymap::Key>,
+    /// Kept alive with the runtime (the demo cluster of `--demo`).
+    keep: Vec<Box<dyn std::any::Any + Send>>,
     pub stats: Stats,
 }
 
@@ -82,6 +94,7 @@ impl Runtime {
             logs: HashMap::new(),
             reviewed: HashSet::new(),
             forwards: HashMap::new(),
+            keep: Vec::new(),
             panic_key: std::env::var("KFTUI_PANIC_ON_KEY")
                 .ok()
                 .and_then(|k| k.parse().ok()),
@@ -92,6 +105,18 @@ impl Runtime {
     /// Where sources send messages.
     pub fn sender(&self) -> UnboundedSender<Msg> {
         self.tx.clone()
+    }
+
+    /// Connects in the background: the UI draws at once and shows
+    /// "connecting" until `connect` finishes (`Msg::Connected`).
+    pub fn connect_in_background(
+        &mut self,
+        connect: impl std::future::Future<Output = ClientResult> + Send + 'static,
+    ) {
+        let tx = self.client_tx.clone();
+        tokio::spawn(async move {
+            let _ = tx.send(connect.await);
+        });
     }
 
     pub fn add_worker(&mut self, worker: Box<dyn Worker>) {
@@ -213,10 +238,16 @@ impl Runtime {
 
     fn client_ready(&mut self, state: &mut State, result: ClientResult) {
         match result {
-            Ok((client, info)) => {
-                self.client = Some(client);
+            Ok(connected) => {
+                self.client = Some(connected.client);
+                if let Some(k) = connected.kubeconfig {
+                    self.kubeconfig = Some(k);
+                }
+                if let Some(keep) = connected.keep {
+                    self.keep.push(keep);
+                }
                 self.stop_all();
-                self.handle(state, Msg::Connected(Ok(info)));
+                self.handle(state, Msg::Connected(Ok(connected.info)));
             }
             Err(e) => self.handle(state, Msg::Connected(Err(e))),
         }
@@ -322,6 +353,12 @@ impl Runtime {
                     tokio::spawn(async move {
                         let result = client::connect(&kubeconfig, Some(&name))
                             .await
+                            .map(|(client, info)| Connected {
+                                client,
+                                info,
+                                kubeconfig: None,
+                                keep: None,
+                            })
                             .map_err(|e| e.to_string());
                         let _ = tx.send(result);
                     });

@@ -58,6 +58,9 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             if switched {
                 state.scope = Scope::Namespace(info.namespace.clone());
                 out.notice = Some(Notice::info(format!("context {}", info.context)));
+            } else if state.scope == Scope::Namespace(String::new()) {
+                // Started before the cluster was known: its namespace now.
+                state.scope = Scope::Namespace(info.namespace.clone());
             }
             state.store.sets.clear();
             state.access.clear();
