@@ -35,6 +35,7 @@ pub mod runtime;
 pub mod template;
 pub mod tensor;
 pub mod worker;
+mod zipmap;
 
 pub use bench::{BenchResult, BenchStats, Histogram};
 pub use cancel::CancelToken;

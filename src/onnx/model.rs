@@ -14,6 +14,7 @@ use super::input::InputLimits;
 use super::proto::{ModelHeader, read_header};
 use super::runtime::{CUDA_UNAVAILABLE_NOTE, environment};
 use super::tensor::{Dim, ElementType, IoSpec, ValueKind};
+use super::zipmap::{self, ZipMap};
 
 /// The execution provider asked for.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -68,11 +69,16 @@ pub struct ModelInfo {
     pub intra_threads: Option<usize>,
 }
 
+/// Models up to this size are scanned for ZipMap outputs.
+const ZIPMAP_SCAN_LIMIT: u64 = 64 << 20;
+
 /// A model loaded into ONNX Runtime, ready to run.
 pub struct LoadedModel {
     pub(crate) session: Session,
     pub(crate) info: ModelInfo,
     pub(crate) limits: InputLimits,
+    /// ZipMap outputs kftui builds itself (see [`super::zipmap`]).
+    pub(crate) zipmaps: Vec<ZipMap>,
 }
 
 impl fmt::Debug for LoadedModel {
@@ -102,9 +108,32 @@ impl LoadedModel {
                 .map_err(|e| load_error(path, &e.to_string()))?;
         }
         let (mut builder, provider, provider_note) = with_provider(builder, options.provider);
-        let session = builder
-            .commit_from_file(path)
-            .map_err(|e| load_error(path, &e.to_string()))?;
+        let mut zipmaps = Vec::new();
+        let mut session = None;
+        if file_size <= ZIPMAP_SCAN_LIMIT
+            && let Ok(bytes) = std::fs::read(path)
+        {
+            let found = zipmap::find(&bytes);
+            let names: Vec<&str> = found.iter().map(|z| z.input.as_str()).collect();
+            if let Some(exposed) = (!found.is_empty())
+                .then(|| zipmap::expose(&bytes, &names))
+                .flatten()
+            {
+                match builder.commit_from_memory(&exposed) {
+                    Ok(s) => {
+                        session = Some(s);
+                        zipmaps = found;
+                    }
+                    Err(e) => tracing::debug!("ZipMap outputs kept as they are: {e}"),
+                }
+            }
+        }
+        let session = match session {
+            Some(s) => s,
+            None => builder
+                .commit_from_file(path)
+                .map_err(|e| load_error(path, &e.to_string()))?,
+        };
         let load_time = started.elapsed();
 
         let facts = LoadFacts {
@@ -115,11 +144,14 @@ impl LoadedModel {
             provider_note,
             intra_threads: options.intra_threads,
         };
-        let info = describe(&session, header, facts);
+        let mut info = describe(&session, header, facts);
+        info.outputs
+            .retain(|o| !zipmaps.iter().any(|z| z.input == o.name));
         Ok(Self {
             session,
             info,
             limits: options.limits.clone(),
+            zipmaps,
         })
     }
 

@@ -11,8 +11,9 @@ use super::cancel::CancelToken;
 use super::error::OnnxError;
 use super::input::{ParsedRequest, RequestFormat, parse_request};
 use super::model::LoadedModel;
-use super::output::{Classification, NamedOutput, classify, convert_output};
+use super::output::{Classification, NamedOutput, OutputValue, classify, convert_output};
 use super::tensor::{ElementType, NamedTensor, Tensor, TensorData};
+use super::zipmap;
 
 /// How many classes a classification summary keeps.
 pub const TOP_K: usize = 5;
@@ -101,11 +102,30 @@ impl LoadedModel {
             .map_err(|e| run_error(&e, cancel))?;
         let inference = started.elapsed();
         let convert_started = Instant::now();
+        // The tensors behind ZipMap outputs (hidden), then every shown output.
+        let mut zipmap_inputs: Vec<(&str, OutputValue)> = Vec::new();
+        for (name, value) in outputs.iter() {
+            if let Some(z) = self.zipmaps.iter().find(|z| z.input == name) {
+                zipmap_inputs.push((z.input.as_str(), convert_output(&value)));
+            }
+        }
+        let built = |name: &str| {
+            let z = self.zipmaps.iter().find(|z| z.output == name)?;
+            let (_, tensor) = zipmap_inputs.iter().find(|(n, _)| *n == z.input)?;
+            match tensor {
+                OutputValue::Tensor(t) => zipmap::maps(t, &z.labels),
+                _ => None,
+            }
+        };
         let converted = outputs
             .iter()
+            .filter(|(name, _)| !self.zipmaps.iter().any(|z| z.input == *name))
             .map(|(name, value)| NamedOutput {
                 name: name.to_string(),
-                value: convert_output(&value),
+                value: match built(name) {
+                    Some(maps) => OutputValue::SequenceOfMaps(maps),
+                    None => convert_output(&value),
+                },
             })
             .collect();
         Ok((converted, inference, convert_started))
