@@ -294,7 +294,10 @@ fn snap(name: &str, p: &mut Pane) {
 async fn snapshot_open_prompt() {
     let mut p = Pane::new();
     p.command("onnx");
-    p.until("the examples", |v| v.choices(&[]).len() >= 4).await;
+    p.until("the examples and the runtime", |v| {
+        v.choices(&[]).len() >= 4 && matches!(v.runtime, RuntimeStatus::Ready(_))
+    })
+    .await;
     snap("onnx_open", &mut p);
 }
 
