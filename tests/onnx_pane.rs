@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 use kftui::app::msg::Msg;
 use kftui::app::runtime::Runtime;
 use kftui::app::state::State;
+use kftui::onnx::Provider;
 use kftui::testing::{key, render, state};
 use kftui::views::onnx::{ModelStatus, OnnxView, Output, RuntimeStatus};
 use kftui::views::registry;
@@ -322,4 +323,32 @@ async fn snapshot_bad_request() {
     p.text("{\"instances\": [[0.5, 0.25]]}");
     p.run().await;
     snap("onnx_error", &mut p);
+}
+
+#[tokio::test]
+async fn switching_to_cuda_says_why_it_runs_on_cpu() {
+    let mut p = Pane::new();
+    p.open("iris_logreg").await;
+    p.keys(&["ctrl-p"]);
+    p.until("the reload", |v| {
+        v.model_info()
+            .is_some_and(|i| i.provider_note.is_some() || i.provider == Provider::Cuda)
+    })
+    .await;
+    let info = p.view().model_info().expect("loaded").clone();
+    p.s.size = (120, 40);
+    let screen = render(&p.s);
+    match info.provider {
+        // A machine with a CUDA build and a GPU runs on it, and says so.
+        Provider::Cuda => assert!(screen.contains("CUDA"), "{screen}"),
+        // Everywhere else: CPU, with the reason on screen.
+        Provider::Cpu => {
+            let note = info.provider_note.expect("a note");
+            assert!(screen.contains("CPU"), "{screen}");
+            assert!(
+                screen.contains(&note[..note.len().min(40)]),
+                "the note is shown: {note}\n{screen}"
+            );
+        }
+    }
 }
