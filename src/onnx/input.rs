@@ -630,43 +630,32 @@ fn non_finite(text: &str) -> Option<f64> {
 }
 
 /// Values of one input tensor as they are collected.
-enum Builder {
-    Float32(Vec<f32>),
-    Float64(Vec<f64>),
-    Int8(Vec<i8>),
-    Int16(Vec<i16>),
-    Int32(Vec<i32>),
-    Int64(Vec<i64>),
-    Uint8(Vec<u8>),
-    Uint16(Vec<u16>),
-    Uint32(Vec<u32>),
-    Uint64(Vec<u64>),
-    Bool(Vec<bool>),
-    String(Vec<String>),
-}
+struct Builder(TensorData);
 
 impl Builder {
     fn new(element: ElementType, capacity: usize) -> Option<Self> {
-        Some(match element {
-            ElementType::Float32 => Self::Float32(Vec::with_capacity(capacity)),
-            ElementType::Float64 => Self::Float64(Vec::with_capacity(capacity)),
-            ElementType::Int8 => Self::Int8(Vec::with_capacity(capacity)),
-            ElementType::Int16 => Self::Int16(Vec::with_capacity(capacity)),
-            ElementType::Int32 => Self::Int32(Vec::with_capacity(capacity)),
-            ElementType::Int64 => Self::Int64(Vec::with_capacity(capacity)),
-            ElementType::Uint8 => Self::Uint8(Vec::with_capacity(capacity)),
-            ElementType::Uint16 => Self::Uint16(Vec::with_capacity(capacity)),
-            ElementType::Uint32 => Self::Uint32(Vec::with_capacity(capacity)),
-            ElementType::Uint64 => Self::Uint64(Vec::with_capacity(capacity)),
-            ElementType::Bool => Self::Bool(Vec::with_capacity(capacity)),
-            ElementType::String => Self::String(Vec::with_capacity(capacity)),
+        use TensorData as D;
+        Some(Self(match element {
+            ElementType::Float32 => D::Float32(Vec::with_capacity(capacity)),
+            ElementType::Float64 => D::Float64(Vec::with_capacity(capacity)),
+            ElementType::Int8 => D::Int8(Vec::with_capacity(capacity)),
+            ElementType::Int16 => D::Int16(Vec::with_capacity(capacity)),
+            ElementType::Int32 => D::Int32(Vec::with_capacity(capacity)),
+            ElementType::Int64 => D::Int64(Vec::with_capacity(capacity)),
+            ElementType::Uint8 => D::Uint8(Vec::with_capacity(capacity)),
+            ElementType::Uint16 => D::Uint16(Vec::with_capacity(capacity)),
+            ElementType::Uint32 => D::Uint32(Vec::with_capacity(capacity)),
+            ElementType::Uint64 => D::Uint64(Vec::with_capacity(capacity)),
+            ElementType::Bool => D::Bool(Vec::with_capacity(capacity)),
+            ElementType::String => D::String(Vec::with_capacity(capacity)),
             ElementType::Float16 | ElementType::BFloat16 | ElementType::Other(_) => return None,
-        })
+        }))
     }
 
     fn push(&mut self, value: &Value) -> Result<(), ValueProblem> {
-        match self {
-            Self::Float32(out) => {
+        use TensorData as D;
+        match &mut self.0 {
+            D::Float32(out) => {
                 let x = float_of(value)?;
                 let narrowed = x as f32;
                 if x.is_finite() && narrowed.is_infinite() {
@@ -676,17 +665,17 @@ impl Builder {
                 }
                 out.push(narrowed);
             }
-            Self::Float64(out) => out.push(float_of(value)?),
-            Self::Int8(out) => out.push(int_of(value)?),
-            Self::Int16(out) => out.push(int_of(value)?),
-            Self::Int32(out) => out.push(int_of(value)?),
-            Self::Int64(out) => out.push(int_of(value)?),
-            Self::Uint8(out) => out.push(int_of(value)?),
-            Self::Uint16(out) => out.push(int_of(value)?),
-            Self::Uint32(out) => out.push(int_of(value)?),
-            Self::Uint64(out) => out.push(int_of(value)?),
-            Self::Bool(out) => out.push(bool_of(value)?),
-            Self::String(out) => match value {
+            D::Float64(out) => out.push(float_of(value)?),
+            D::Int8(out) => out.push(int_of(value)?),
+            D::Int16(out) => out.push(int_of(value)?),
+            D::Int32(out) => out.push(int_of(value)?),
+            D::Int64(out) => out.push(int_of(value)?),
+            D::Uint8(out) => out.push(int_of(value)?),
+            D::Uint16(out) => out.push(int_of(value)?),
+            D::Uint32(out) => out.push(int_of(value)?),
+            D::Uint64(out) => out.push(int_of(value)?),
+            D::Bool(out) => out.push(bool_of(value)?),
+            D::String(out) => match value {
                 Value::String(s) => out.push(s.clone()),
                 other => {
                     return Err(ValueProblem::NotAString {
@@ -699,20 +688,7 @@ impl Builder {
     }
 
     fn finish(self) -> TensorData {
-        match self {
-            Self::Float32(v) => TensorData::Float32(v),
-            Self::Float64(v) => TensorData::Float64(v),
-            Self::Int8(v) => TensorData::Int8(v),
-            Self::Int16(v) => TensorData::Int16(v),
-            Self::Int32(v) => TensorData::Int32(v),
-            Self::Int64(v) => TensorData::Int64(v),
-            Self::Uint8(v) => TensorData::Uint8(v),
-            Self::Uint16(v) => TensorData::Uint16(v),
-            Self::Uint32(v) => TensorData::Uint32(v),
-            Self::Uint64(v) => TensorData::Uint64(v),
-            Self::Bool(v) => TensorData::Bool(v),
-            Self::String(v) => TensorData::String(v),
-        }
+        self.0
     }
 }
 
