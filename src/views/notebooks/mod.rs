@@ -342,9 +342,7 @@ pub fn act_on(row: &NbRow, action: Action, cx: &mut Cx) -> Option<(u64, ObjRef, 
                     return None;
                 }
             };
-            if cx.readonly.is_some() {
-                // Port-forwarding changes nothing, so read-only mode allows it.
-            }
+            // Port-forwarding changes nothing, so read-only mode allows it.
             let ns = ns.clone().unwrap_or_default();
             let id = cx.id();
             let spec = ForwardSpec {
