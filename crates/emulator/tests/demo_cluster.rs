@@ -130,3 +130,30 @@ async fn demo_has_every_kind() {
     );
     emu.shutdown().await;
 }
+
+#[tokio::test]
+async fn scale_adds_generated_load() {
+    let cfg = EmulatorConfig {
+        scale: 2_000,
+        ..EmulatorConfig::default()
+    };
+    let emu = Emulator::start(cfg).await.expect("start");
+    let client = emu.client(DemoUser::Admin).await.expect("client");
+    let pods = list(&client, None, &ar("", "v1", "Pod", "pods")).await;
+    assert!(pods.len() >= 2_000, "{}", pods.len());
+    let wfs = list(
+        &client,
+        None,
+        &ar("argoproj.io", "v1alpha1", "Workflow", "workflows"),
+    )
+    .await;
+    assert!(wfs.len() >= 200, "{}", wfs.len());
+    let trials = list(
+        &client,
+        None,
+        &ar("kubeflow.org", "v1beta1", "Trial", "trials"),
+    )
+    .await;
+    assert!(trials.len() >= 200, "{}", trials.len());
+    emu.shutdown().await;
+}
