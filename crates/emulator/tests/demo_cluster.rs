@@ -157,3 +157,53 @@ async fn scale_adds_generated_load() {
     assert!(trials.len() >= 200, "{}", trials.len());
     emu.shutdown().await;
 }
+
+#[tokio::test]
+async fn gpu_quota_and_nodes() {
+    use k8s_openapi::api::core::v1::{Node, ResourceQuota};
+    let emu = Emulator::start(EmulatorConfig::default())
+        .await
+        .expect("start");
+    let client = emu.client(DemoUser::Admin).await.expect("client");
+    let quota = Api::<ResourceQuota>::namespaced(client.clone(), "ml-research")
+        .get("kf-resource-quota")
+        .await
+        .expect("quota");
+    let status = quota.status.expect("status");
+    let hard = status.hard.expect("hard");
+    let used = status.used.expect("used");
+    assert_eq!(
+        hard.get("requests.nvidia.com/gpu").map(|q| q.0.as_str()),
+        Some("8")
+    );
+    let used_gpus: u32 = used
+        .get("requests.nvidia.com/gpu")
+        .and_then(|q| q.0.parse().ok())
+        .expect("used gpus");
+    assert!(used_gpus <= 8, "{used_gpus}");
+    let nodes = Api::<Node>::all(client)
+        .list(&ListParams::default())
+        .await
+        .expect("nodes")
+        .items;
+    for (name, gpus) in [("gpu-a100-0", "8"), ("gpu-h100-0", "8"), ("gpu-t4-0", "4")] {
+        let n = nodes
+            .iter()
+            .find(|n| n.metadata.name.as_deref() == Some(name))
+            .expect(name);
+        let cap = n
+            .status
+            .as_ref()
+            .and_then(|s| s.capacity.as_ref())
+            .and_then(|c| c.get("nvidia.com/gpu"))
+            .map(|q| q.0.clone());
+        assert_eq!(cap.as_deref(), Some(gpus));
+        assert!(
+            n.metadata
+                .labels
+                .as_ref()
+                .is_some_and(|l| l.contains_key("nvidia.com/gpu.product"))
+        );
+    }
+    emu.shutdown().await;
+}
