@@ -213,7 +213,17 @@ async fn pytorch_job_runs_replicas_with_a_falling_loss() {
         .logs("tiny-master-0", &Default::default())
         .await
         .expect("logs");
-    assert!(logs.contains("loss"), "{logs}");
+    let losses: Vec<f64> = logs
+        .lines()
+        .filter_map(|l| l.split("loss=").nth(1))
+        .filter_map(|rest| rest.split_whitespace().next())
+        .filter_map(|v| v.parse().ok())
+        .collect();
+    assert!(losses.len() >= 3, "{logs}");
+    assert!(
+        losses.last() < losses.first(),
+        "loss did not fall: {losses:?}"
+    );
     emu.shutdown().await;
 }
 

@@ -207,3 +207,37 @@ async fn gpu_quota_and_nodes() {
     }
     emu.shutdown().await;
 }
+
+#[tokio::test]
+async fn same_seed_same_cluster() {
+    let mut names = Vec::new();
+    for _ in 0..2 {
+        let cfg = EmulatorConfig {
+            seed: 7,
+            controllers: false,
+            ..EmulatorConfig::default()
+        };
+        let emu = Emulator::start(cfg).await.expect("start");
+        let client = emu.client(DemoUser::Admin).await.expect("client");
+        let mut all: Vec<String> = Vec::new();
+        for (g, v, k, p) in [
+            ("", "v1", "Pod", "pods"),
+            ("kubeflow.org", "v1beta1", "Trial", "trials"),
+            ("argoproj.io", "v1alpha1", "Workflow", "workflows"),
+        ] {
+            for o in list(&client, None, &ar(g, v, k, p)).await {
+                all.push(format!(
+                    "{k}/{}/{}",
+                    o.metadata.namespace.unwrap_or_default(),
+                    o.metadata.name.unwrap_or_default()
+                ));
+                if k == "Trial" {
+                    all.push(o.data["spec"]["parameterAssignments"].to_string());
+                }
+            }
+        }
+        names.push(all);
+        emu.shutdown().await;
+    }
+    assert_eq!(names[0], names[1]);
+}
