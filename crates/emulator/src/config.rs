@@ -15,6 +15,11 @@ pub struct EmulatorConfig {
     /// Run the simulated controllers (kubelet, notebook, workflow, Katib,
     /// training, activity).
     pub controllers: bool,
+    /// Requests without credentials act as this user, like kube-apiserver's
+    /// anonymous authentication with a binding for `system:anonymous`.
+    /// `None` (the default) answers them 401. kubectl sends bearer tokens
+    /// only over TLS, so it needs this to talk to the plain-HTTP emulator.
+    pub anonymous: Option<DemoUser>,
 }
 
 impl Default for EmulatorConfig {
@@ -25,6 +30,7 @@ impl Default for EmulatorConfig {
             seed: 42,
             speed: 1.0,
             controllers: true,
+            anonymous: None,
         }
     }
 }

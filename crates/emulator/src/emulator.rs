@@ -68,6 +68,9 @@ impl Emulator {
             bookmark_interval,
             shutdown: shutdown_rx.clone(),
             server_address: addr.to_string(),
+            anonymous: cfg
+                .anonymous
+                .and_then(|u| crate::auth::user_for_token(u.token())),
         });
         let mut tasks = vec![tokio::spawn(server::serve(
             listener,

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 
-use crate::config::EmulatorConfig;
+use crate::config::{DemoUser, EmulatorConfig};
 use crate::emulator::Emulator;
 use crate::faults::Faults;
 
@@ -31,6 +31,10 @@ pub struct SimArgs {
     /// Do not run the simulated controllers (a static cluster).
     #[arg(long)]
     pub no_controllers: bool,
+    /// Let requests without credentials read as the read-only user
+    /// (kubectl sends tokens only over TLS, so plain-HTTP kubectl needs it).
+    #[arg(long)]
+    pub anonymous_read_only: bool,
     /// Drop all open watches every SECS seconds.
     #[arg(long, value_name = "SECS")]
     pub chaos_drop_watches_every: Option<f64>,
@@ -124,6 +128,7 @@ pub async fn run_sim(args: SimArgs) -> anyhow::Result<()> {
         seed: args.seed,
         speed: args.speed,
         controllers: !args.no_controllers,
+        anonymous: args.anonymous_read_only.then_some(DemoUser::ReadOnly),
     })
     .await
     .context("starting the emulator")?;

@@ -328,6 +328,27 @@ async fn read_only_user_and_access_reviews() {
         .await
         .expect("ssar");
     assert!(!answer.status.expect("status").allowed);
+    // alice owns ml-research and has nothing in nlp-team.
+    let alice = emu.client(DemoUser::Alice).await.expect("alice");
+    let own: Api<DynamicObject> =
+        Api::namespaced_with(alice.clone(), "ml-research", &common::notebook_ar());
+    assert!(
+        !own.list(&ListParams::default())
+            .await
+            .expect("own notebooks")
+            .items
+            .is_empty()
+    );
+    let other: Api<DynamicObject> =
+        Api::namespaced_with(alice.clone(), "nlp-team", &common::notebook_ar());
+    let err = other
+        .list(&ListParams::default())
+        .await
+        .expect_err("other profile");
+    assert!(
+        matches!(err, kube::Error::Api(ref s) if s.code == 403),
+        "{err:?}"
+    );
     let admin = emu.client(DemoUser::Admin).await.expect("admin");
     let answer = Api::<SelfSubjectAccessReview>::all(admin)
         .create(&PostParams::default(), &review("delete", "notebooks"))

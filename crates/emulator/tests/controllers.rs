@@ -213,6 +213,67 @@ async fn pytorch_job_runs_replicas_with_a_falling_loss() {
         .logs("tiny-master-0", &Default::default())
         .await
         .expect("logs");
-    assert!(logs.contains("loss"), "{logs}");
+    let losses: Vec<f64> = logs
+        .lines()
+        .filter_map(|l| l.split("loss=").nth(1))
+        .filter_map(|rest| rest.split_whitespace().next())
+        .filter_map(|v| v.parse().ok())
+        .collect();
+    assert!(losses.len() >= 3, "{logs}");
+    assert!(
+        losses.last() < losses.first(),
+        "loss did not fall: {losses:?}"
+    );
+    emu.shutdown().await;
+}
+
+#[tokio::test]
+async fn demo_running_run_and_experiment_finish() {
+    let (emu, client) = common::start(500.0).await;
+    let ns = "ml-research";
+    let wfs: Api<DynamicObject> = Api::namespaced_with(client.clone(), ns, &workflow_ar());
+    let exps: Api<DynamicObject> = Api::namespaced_with(
+        client.clone(),
+        ns,
+        &ar("kubeflow.org", "v1beta1", "Experiment", "experiments"),
+    );
+    let running_run = wfs
+        .list(&ListParams::default().labels("workflows.argoproj.io/phase=Running"))
+        .await
+        .expect("list")
+        .items
+        .into_iter()
+        .next()
+        .expect("a running demo run");
+    let name = running_run.metadata.name.expect("name");
+    let finished = common::eventually(30, || async {
+        let w = wfs.get(&name).await.ok()?;
+        let phase = w
+            .data
+            .pointer("/status/phase")
+            .and_then(|p| p.as_str())?
+            .to_string();
+        (phase == "Succeeded" || phase == "Failed").then_some(phase)
+    })
+    .await;
+    assert_eq!(finished.as_deref(), Some("Succeeded"));
+    let exp = common::eventually(30, || async {
+        let e = exps.get("resnet-bayesian").await.ok()?;
+        has_condition(&e.data, "Succeeded").then_some(e)
+    })
+    .await
+    .expect("the running experiment never finished");
+    assert_eq!(
+        exp.data
+            .pointer("/status/trialsSucceeded")
+            .and_then(|v| v.as_u64()),
+        Some(12)
+    );
+    assert!(
+        exp.data
+            .pointer("/status/currentOptimalTrial/bestTrialName")
+            .and_then(|v| v.as_str())
+            .is_some_and(|n| !n.is_empty())
+    );
     emu.shutdown().await;
 }

@@ -130,3 +130,114 @@ async fn demo_has_every_kind() {
     );
     emu.shutdown().await;
 }
+
+#[tokio::test]
+async fn scale_adds_generated_load() {
+    let cfg = EmulatorConfig {
+        scale: 2_000,
+        ..EmulatorConfig::default()
+    };
+    let emu = Emulator::start(cfg).await.expect("start");
+    let client = emu.client(DemoUser::Admin).await.expect("client");
+    let pods = list(&client, None, &ar("", "v1", "Pod", "pods")).await;
+    assert!(pods.len() >= 2_000, "{}", pods.len());
+    let wfs = list(
+        &client,
+        None,
+        &ar("argoproj.io", "v1alpha1", "Workflow", "workflows"),
+    )
+    .await;
+    assert!(wfs.len() >= 200, "{}", wfs.len());
+    let trials = list(
+        &client,
+        None,
+        &ar("kubeflow.org", "v1beta1", "Trial", "trials"),
+    )
+    .await;
+    assert!(trials.len() >= 200, "{}", trials.len());
+    emu.shutdown().await;
+}
+
+#[tokio::test]
+async fn gpu_quota_and_nodes() {
+    use k8s_openapi::api::core::v1::{Node, ResourceQuota};
+    let emu = Emulator::start(EmulatorConfig::default())
+        .await
+        .expect("start");
+    let client = emu.client(DemoUser::Admin).await.expect("client");
+    let quota = Api::<ResourceQuota>::namespaced(client.clone(), "ml-research")
+        .get("kf-resource-quota")
+        .await
+        .expect("quota");
+    let status = quota.status.expect("status");
+    let hard = status.hard.expect("hard");
+    let used = status.used.expect("used");
+    assert_eq!(
+        hard.get("requests.nvidia.com/gpu").map(|q| q.0.as_str()),
+        Some("8")
+    );
+    let used_gpus: u32 = used
+        .get("requests.nvidia.com/gpu")
+        .and_then(|q| q.0.parse().ok())
+        .expect("used gpus");
+    assert!(used_gpus <= 8, "{used_gpus}");
+    let nodes = Api::<Node>::all(client)
+        .list(&ListParams::default())
+        .await
+        .expect("nodes")
+        .items;
+    for (name, gpus) in [("gpu-a100-0", "8"), ("gpu-h100-0", "8"), ("gpu-t4-0", "4")] {
+        let n = nodes
+            .iter()
+            .find(|n| n.metadata.name.as_deref() == Some(name))
+            .expect(name);
+        let cap = n
+            .status
+            .as_ref()
+            .and_then(|s| s.capacity.as_ref())
+            .and_then(|c| c.get("nvidia.com/gpu"))
+            .map(|q| q.0.clone());
+        assert_eq!(cap.as_deref(), Some(gpus));
+        assert!(
+            n.metadata
+                .labels
+                .as_ref()
+                .is_some_and(|l| l.contains_key("nvidia.com/gpu.product"))
+        );
+    }
+    emu.shutdown().await;
+}
+
+#[tokio::test]
+async fn same_seed_same_cluster() {
+    let mut names = Vec::new();
+    for _ in 0..2 {
+        let cfg = EmulatorConfig {
+            seed: 7,
+            controllers: false,
+            ..EmulatorConfig::default()
+        };
+        let emu = Emulator::start(cfg).await.expect("start");
+        let client = emu.client(DemoUser::Admin).await.expect("client");
+        let mut all: Vec<String> = Vec::new();
+        for (g, v, k, p) in [
+            ("", "v1", "Pod", "pods"),
+            ("kubeflow.org", "v1beta1", "Trial", "trials"),
+            ("argoproj.io", "v1alpha1", "Workflow", "workflows"),
+        ] {
+            for o in list(&client, None, &ar(g, v, k, p)).await {
+                all.push(format!(
+                    "{k}/{}/{}",
+                    o.metadata.namespace.unwrap_or_default(),
+                    o.metadata.name.unwrap_or_default()
+                ));
+                if k == "Trial" {
+                    all.push(o.data["spec"]["parameterAssignments"].to_string());
+                }
+            }
+        }
+        names.push(all);
+        emu.shutdown().await;
+    }
+    assert_eq!(names[0], names[1]);
+}

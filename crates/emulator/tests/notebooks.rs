@@ -6,6 +6,7 @@ mod common;
 use k8s_openapi::api::core::v1::{Event, PersistentVolumeClaim, Pod};
 use kube::api::{Api, DeleteParams, DynamicObject, ListParams, Patch, PatchParams, PostParams};
 use serde_json::json;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 fn notebook(name: &str, gpus: u32) -> DynamicObject {
     let mut limits = json!({"cpu": "1", "memory": "2Gi"});
@@ -75,6 +76,32 @@ async fn notebook_lifecycle() {
         ready.is_some(),
         "notebook status never showed the running pod"
     );
+
+    // The new pod answers on 8888 through a port-forward.
+    let mut pf = pods
+        .portforward("lab-0", &[8888])
+        .await
+        .expect("portforward");
+    let mut stream = pf.take_stream(8888).expect("stream");
+    stream
+        .write_all(b"GET /notebook/ml-research/lab/lab HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+        .await
+        .expect("write");
+    let mut buf = Vec::new();
+    tokio::time::timeout(
+        std::time::Duration::from_secs(5),
+        stream.read_to_end(&mut buf),
+    )
+    .await
+    .expect("timely")
+    .expect("read");
+    let page = String::from_utf8_lossy(&buf);
+    assert!(
+        page.starts_with("HTTP/1.1 200") && page.contains("lab"),
+        "{page}"
+    );
+    drop(stream);
+    pf.abort();
 
     // Stop.
     let stop =

@@ -113,7 +113,10 @@ async fn demo_objects_match_upstream_schemas() {
         return;
     }
     files.sort();
-    let (emu, client) = common::start(1.0).await;
+    // Fast controllers, and a moment for them to rewrite statuses and add
+    // trials and pods, so their output is checked too.
+    let (emu, client) = common::start(500.0).await;
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
     let mut checked = 0;
     let mut errs = Vec::new();
     for f in files {

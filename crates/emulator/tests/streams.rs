@@ -136,3 +136,71 @@ async fn port_forward_reaches_the_notebook() {
     pf.abort();
     emu.shutdown().await;
 }
+
+#[tokio::test]
+async fn bookmarks_timeouts_and_faults() {
+    let (emu, client) = common::start(50.0).await;
+    let cms: Api<ConfigMap> = Api::namespaced(client.clone(), "default");
+    let rv = cms
+        .list(&ListParams::default())
+        .await
+        .expect("list")
+        .metadata
+        .resource_version
+        .expect("rv");
+
+    // Bookmarks arrive on a quiet watch; timeoutSeconds ends it.
+    let wp = WatchParams::default().timeout(2);
+    let started = std::time::Instant::now();
+    let mut stream = cms.watch(&wp, &rv).await.expect("watch").boxed();
+    let mut bookmarks = 0;
+    while let Some(ev) = tokio::time::timeout(Duration::from_secs(5), stream.try_next())
+        .await
+        .expect("ends in time")
+        .expect("ok")
+    {
+        if matches!(ev, WatchEvent::Bookmark(_)) {
+            bookmarks += 1;
+        }
+    }
+    assert!(bookmarks > 0, "no bookmarks");
+    assert!(started.elapsed() < Duration::from_secs(4));
+
+    // Dropped watches end; the client re-watches.
+    let mut stream = cms
+        .watch(&WatchParams::default(), &rv)
+        .await
+        .expect("watch")
+        .boxed();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    emu.faults().drop_watches();
+    let end = tokio::time::timeout(Duration::from_secs(5), async {
+        while let Ok(Some(_)) = stream.try_next().await {}
+    })
+    .await;
+    assert!(end.is_ok(), "dropped watch did not end");
+
+    // Injected 500s for a while, then normal service.
+    emu.faults().fail_requests(500, Duration::from_millis(300));
+    let err = cms
+        .list(&ListParams::default())
+        .await
+        .expect_err("injected failure");
+    assert!(
+        matches!(err, kube::Error::Api(ref s) if s.code == 500),
+        "{err:?}"
+    );
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    cms.list(&ListParams::default()).await.expect("recovered");
+
+    emu.faults()
+        .add_latency(Duration::from_millis(200), Duration::from_secs(5));
+    let t = std::time::Instant::now();
+    cms.list(&ListParams::default()).await.expect("slow list");
+    assert!(t.elapsed() >= Duration::from_millis(200));
+    emu.faults().clear();
+    let t = std::time::Instant::now();
+    cms.list(&ListParams::default()).await.expect("fast list");
+    assert!(t.elapsed() < Duration::from_millis(200));
+    emu.shutdown().await;
+}

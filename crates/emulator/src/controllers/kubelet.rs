@@ -76,7 +76,7 @@ fn nodes_with_usage(ctx: &Ctx) -> Vec<NodeState> {
             .iter()
             .map(NodeState::of)
             .collect();
-        for pod in v.values(&resources::POD, None) {
+        for pod in v.table(&resources::POD).values().map(|o| o.value()) {
             let Some(node) = pod.pointer("/spec/nodeName").and_then(Value::as_str) else {
                 continue;
             };
@@ -294,18 +294,21 @@ impl Kubelet {
     /// Pods that were already running when the emulator started and run
     /// finite programs finish in due course.
     fn adopt_running(&mut self, ctx: &Ctx) {
-        let pods = ctx.store.read(|v| v.values(&resources::POD, None));
-        for pod in pods {
-            if pod.pointer("/status/phase").and_then(Value::as_str) != Some("Running") {
-                continue;
-            }
-            let Some(started) = running_since(&pod) else {
-                continue;
-            };
-            if let Some(at) = exit_time(ctx, &pod, started) {
-                self.finishing.push((key(&pod), at));
-            }
-        }
+        // One pod parsed at a time: at --scale there are 100k of them.
+        let due: Vec<(Key, Timestamp)> = ctx.store.read(|v| {
+            v.table(&resources::POD)
+                .values()
+                .filter_map(|o| {
+                    let pod = o.value();
+                    if pod.pointer("/status/phase").and_then(Value::as_str) != Some("Running") {
+                        return None;
+                    }
+                    let started = running_since(&pod)?;
+                    exit_time(ctx, &pod, started).map(|at| (key(&pod), at))
+                })
+                .collect()
+        });
+        self.finishing.extend(due);
     }
 
     fn finish(&mut self, ctx: &mut Ctx, k: &Key, now: Timestamp) {

@@ -91,7 +91,19 @@ impl Walk<'_> {
 
 /// Advances every unfinished workflow.
 pub fn reconcile(ctx: &mut Ctx) {
-    let workflows = ctx.store.read(|v| v.values(&resources::WORKFLOW, None));
+    // The phase label is indexed, so finished runs are skipped unparsed.
+    let workflows: Vec<Value> = ctx.store.read(|v| {
+        v.table(&resources::WORKFLOW)
+            .values()
+            .filter(|o| {
+                !matches!(
+                    o.meta.label("workflows.argoproj.io/phase"),
+                    Some("Succeeded" | "Failed" | "Error")
+                )
+            })
+            .map(|o| o.value())
+            .collect()
+    });
     for wf in workflows.iter().filter(|w| !is_done(w)) {
         one(ctx, wf);
     }

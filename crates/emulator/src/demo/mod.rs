@@ -5,7 +5,7 @@
 //! relative to the start time.
 
 mod cluster;
-mod katib;
+pub mod katib;
 mod notebooks;
 mod pipelines;
 mod serving;

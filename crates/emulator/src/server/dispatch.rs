@@ -25,7 +25,7 @@ pub async fn handle(State(state): State<SharedState>, req: Request) -> Response 
     let route = path::parse(req.uri().path());
     tracing::debug!(%method, uri = %req.uri(), "request");
     let user = match auth::authenticate(req.headers()) {
-        Ok(u) => u,
+        Ok(u) => u.or_else(|| state.anonymous.clone()),
         Err(e) => return e.into_response(),
     };
     match route {

@@ -18,6 +18,8 @@ pub struct AppState {
     pub faults: Faults,
     pub clock: SimClock,
     pub seed: u64,
+    /// The user of requests without credentials, if anonymous access is on.
+    pub anonymous: Option<crate::auth::User>,
     /// In-cluster services reachable through the service proxy.
     pub services: ServiceRegistry,
     /// The local HTTP responder standing in for processes listening in pods
