@@ -2,8 +2,6 @@
 //! stop/start, connect, delete with the workspace option, read-only and
 //! denied access, and the new notebook form's checks and submit sequence.
 
-mod common;
-
 use kftui::app::effect::Effect;
 use kftui::app::msg::Msg;
 use kftui::app::state::{Level, State};
@@ -14,6 +12,7 @@ use kftui::testing::{load, notebooks_state, obj, press, render, send, state, typ
 use kftui::views::notebooks::NotebooksView;
 use kftui::views::notebooks::form::{F, NotebookForm};
 use kftui::views::registry;
+use kftui_emulator::schema;
 use serde_json::{Value, json};
 
 fn select(s: &mut State, name: &str) {
@@ -480,12 +479,12 @@ fn namespaces_fall_back_when_listing_is_forbidden() {
 /// (`../shared/kubeflow/crds`), with GPUs, and every optional part filled.
 #[test]
 fn form_notebook_matches_the_upstream_crd() {
-    let Some(crds) = common::schema::crds_dir() else {
+    let Some(crds) = schema::crds_dir() else {
         eprintln!("../shared/kubeflow/crds not found: schema check skipped");
         return;
     };
-    let schema =
-        common::schema::crd_schema(&crds.join("notebooks/kubeflow.org_notebooks.yaml"), "v1");
+    let crd = schema::read_crd(&crds.join("notebooks/kubeflow.org_notebooks.yaml")).expect("CRD");
+    let schema = schema::version_schema(&crd, "v1").expect("v1 schema");
     let mut s = notebooks_state();
     press(&mut s, &["n"]);
     type_text(&mut s, "schema-nb");
@@ -502,11 +501,11 @@ fn form_notebook_matches_the_upstream_crd() {
             _ => None,
         })
         .expect("a Notebook create");
-    let errors = common::schema::check(&body, &schema);
+    let errors = schema::check(schema, &body, "notebook");
     assert!(errors.is_empty(), "{errors:#?}\n{body:#}");
     // The checker does catch mistakes.
     let mut bad = body.clone();
     bad["spec"]["template"]["spec"]["containers"][0]["resources"]["limits"] = json!(["x"]);
     bad["spec"]["replicas"] = json!(1);
-    assert_eq!(common::schema::check(&bad, &schema).len(), 2);
+    assert_eq!(schema::check(schema, &bad, "notebook").len(), 2);
 }

@@ -46,6 +46,7 @@ mod quantity;
 mod resources;
 mod scale;
 mod scheduler;
+pub mod schema;
 mod selectors;
 mod server;
 mod sim;

@@ -4,115 +4,18 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
-
+use kftui_emulator::schema;
 use kube::api::{Api, ApiResource, DynamicObject, GroupVersionKind, ListParams};
 use serde_json::Value;
 
-fn crds_dir() -> PathBuf {
-    std::env::var_os("KFTUI_SHARED")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared"))
-        .join("kubeflow/crds")
-}
-
-fn yaml_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for e in entries.flatten() {
-        let p = e.path();
-        if p.is_dir() {
-            yaml_files(&p, out);
-        } else if p.extension().is_some_and(|x| x == "yaml") {
-            out.push(p);
-        }
-    }
-}
-
-fn type_ok(schema: &Value, v: &Value) -> bool {
-    if schema.get("x-kubernetes-int-or-string") == Some(&Value::Bool(true)) {
-        return v.is_string() || v.is_i64() || v.is_u64();
-    }
-    if v.is_null() {
-        return schema.get("nullable") == Some(&Value::Bool(true));
-    }
-    match schema.get("type").and_then(Value::as_str) {
-        Some("object") => v.is_object(),
-        Some("array") => v.is_array(),
-        Some("string") => v.is_string(),
-        Some("integer") => v.is_i64() || v.is_u64(),
-        Some("number") => v.is_number(),
-        Some("boolean") => v.is_boolean(),
-        _ => true,
-    }
-}
-
-fn check(schema: &Value, v: &Value, path: &str, errs: &mut Vec<String>) {
-    if !type_ok(schema, v) {
-        errs.push(format!(
-            "{path}: {v} is not of type {:?}",
-            schema.get("type")
-        ));
-        return;
-    }
-    let preserve = schema.get("x-kubernetes-preserve-unknown-fields") == Some(&Value::Bool(true));
-    match v {
-        Value::Object(m) => {
-            for r in schema
-                .get("required")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-            {
-                if let Some(r) = r.as_str()
-                    && !m.contains_key(r)
-                {
-                    errs.push(format!("{path}: missing required {r}"));
-                }
-            }
-            let props = schema.get("properties").and_then(Value::as_object);
-            let additional = schema.get("additionalProperties");
-            for (k, x) in m {
-                let here = format!("{path}.{k}");
-                if let Some(s) = props.and_then(|p| p.get(k)) {
-                    check(s, x, &here, errs);
-                } else if let Some(a) = additional.filter(|a| a.is_object()) {
-                    check(a, x, &here, errs);
-                } else if preserve
-                    || additional == Some(&Value::Bool(true))
-                    || (props.is_none() && additional.is_none())
-                {
-                    // Free-form here.
-                } else {
-                    errs.push(format!("{path}: unknown property {k}"));
-                }
-            }
-        }
-        Value::Array(items) => {
-            if let Some(s) = schema.get("items") {
-                for (i, x) in items.iter().enumerate() {
-                    check(s, x, &format!("{path}[{i}]"), errs);
-                }
-            }
-        }
-        _ => {}
-    }
-}
-
 #[tokio::test]
 async fn demo_objects_match_upstream_schemas() {
-    let dir = crds_dir();
-    let mut files = Vec::new();
-    yaml_files(&dir, &mut files);
-    if files.is_empty() {
-        eprintln!(
-            "note: {} not found; skipping the CRD schema check",
-            dir.display()
-        );
+    let Some(dir) = schema::crds_dir() else {
+        eprintln!("note: ../shared/kubeflow/crds not found; skipping the CRD schema check");
         return;
-    }
-    files.sort();
+    };
+    let files = schema::crd_files(&dir);
+    assert!(!files.is_empty(), "no CRDs in {}", dir.display());
     // Fast controllers, and a moment for them to rewrite statuses and add
     // trials and pods, so their output is checked too.
     let (emu, client) = common::start(500.0).await;
@@ -120,11 +23,7 @@ async fn demo_objects_match_upstream_schemas() {
     let mut checked = 0;
     let mut errs = Vec::new();
     for f in files {
-        let text = std::fs::read_to_string(&f).expect("read crd");
-        let crd: Value = match serde_saphyr::from_str(&text) {
-            Ok(v) => v,
-            Err(e) => panic!("{}: {e}", f.display()),
-        };
+        let crd = schema::read_crd(&f).unwrap_or_else(|e| panic!("{e}"));
         let group = crd
             .pointer("/spec/group")
             .and_then(Value::as_str)
@@ -164,7 +63,7 @@ async fn demo_objects_match_upstream_schemas() {
                     m.insert("metadata".into(), Value::Object(Default::default()));
                 }
                 let name = format!("{kind}/{}", obj.metadata.name.unwrap_or_default());
-                check(schema, &v, &name, &mut errs);
+                errs.extend(schema::check(schema, &v, &name));
                 checked += 1;
             }
         }
