@@ -187,6 +187,7 @@ fn startup() {
         .arg("-S")
         .arg(&socket)
         .arg("kill-server")
+        .stderr(std::process::Stdio::null())
         .status();
     let _ = std::fs::remove_dir_all(&dir);
     if samples.is_empty() {
