@@ -9,7 +9,8 @@ use crate::clock::rfc3339;
 use crate::ids;
 use crate::processes::{self, Program};
 
-fn names(pod: &Value, key: &str) -> Vec<(String, String)> {
+/// `(name, image)` of each container under `spec.{key}` (`containers`, `initContainers`).
+pub(crate) fn names(pod: &Value, key: &str) -> Vec<(String, String)> {
     pod.pointer(&format!("/spec/{key}"))
         .and_then(Value::as_array)
         .map(|cs| {

@@ -238,26 +238,7 @@ impl Demo {
             (age, age),
             1,
         );
-        let containers: Vec<(String, String)> = pod
-            .pointer("/spec/containers")
-            .and_then(Value::as_array)
-            .map(|cs| {
-                cs.iter()
-                    .map(|c| {
-                        (
-                            c.get("name")
-                                .and_then(Value::as_str)
-                                .unwrap_or_default()
-                                .to_string(),
-                            c.get("image")
-                                .and_then(Value::as_str)
-                                .unwrap_or_default()
-                                .to_string(),
-                        )
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
+        let containers = podstatus::names(pod, "containers");
         for (c, image) in containers {
             let t = age - 3;
             self.event(
