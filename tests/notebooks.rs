@@ -143,6 +143,20 @@ fn connect_forwards_only_running_notebooks() {
     assert!(s.forwards.is_empty());
 }
 
+/// `Kind/name` of every delete among the effects.
+fn deletes(effects: &[Effect]) -> Vec<String> {
+    effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Api {
+                op: ApiOp::Delete { target, .. },
+                ..
+            } => Some(format!("{}/{}", target.kind.kind, target.name)),
+            _ => None,
+        })
+        .collect()
+}
+
 #[test]
 fn delete_keeps_the_workspace_unless_unticked() {
     let mut s = notebooks_state();
@@ -150,31 +164,13 @@ fn delete_keeps_the_workspace_unless_unticked() {
     press(&mut s, &["ctrl-d"]);
     assert!(render(&s).contains("[x] Keep the workspace volume jupyter-alice-workspace"));
     let effects = press(&mut s, &["y"]);
-    let deletes: Vec<String> = effects
-        .iter()
-        .filter_map(|e| match e {
-            Effect::Api {
-                op: ApiOp::Delete { target, .. },
-                ..
-            } => Some(format!("{}/{}", target.kind.kind, target.name)),
-            _ => None,
-        })
-        .collect();
+    let deletes = deletes(&effects);
     assert_eq!(deletes, vec!["Notebook/jupyter-alice"]);
 
     press(&mut s, &["ctrl-d", "space"]);
     assert!(render(&s).contains("[ ] Keep the workspace volume"));
     let effects = press(&mut s, &["y"]);
-    let deletes: Vec<String> = effects
-        .iter()
-        .filter_map(|e| match e {
-            Effect::Api {
-                op: ApiOp::Delete { target, .. },
-                ..
-            } => Some(format!("{}/{}", target.kind.kind, target.name)),
-            _ => None,
-        })
-        .collect();
+    let deletes = deletes(&effects);
     assert_eq!(
         deletes,
         vec![
