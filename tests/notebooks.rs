@@ -144,7 +144,7 @@ fn connect_forwards_only_running_notebooks() {
 }
 
 /// `Kind/name` of every delete among the effects.
-fn deletes(effects: &[Effect]) -> Vec<String> {
+fn deleted(effects: &[Effect]) -> Vec<String> {
     effects
         .iter()
         .filter_map(|e| match e {
@@ -164,13 +164,13 @@ fn delete_keeps_the_workspace_unless_unticked() {
     press(&mut s, &["ctrl-d"]);
     assert!(render(&s).contains("[x] Keep the workspace volume jupyter-alice-workspace"));
     let effects = press(&mut s, &["y"]);
-    let deletes = deletes(&effects);
+    let deletes = deleted(&effects);
     assert_eq!(deletes, vec!["Notebook/jupyter-alice"]);
 
     press(&mut s, &["ctrl-d", "space"]);
     assert!(render(&s).contains("[ ] Keep the workspace volume"));
     let effects = press(&mut s, &["y"]);
-    let deletes = deletes(&effects);
+    let deletes = deleted(&effects);
     assert_eq!(
         deletes,
         vec![
