@@ -23,7 +23,6 @@ pub mod bench;
 pub mod cancel;
 pub mod complete;
 pub mod error;
-mod fastmap;
 pub mod format;
 pub mod input;
 pub mod model;

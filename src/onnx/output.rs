@@ -196,20 +196,6 @@ pub(crate) fn convert_output(value: &DynValue) -> OutputValue {
 }
 
 fn sequence_from_ort(value: &DynValue, inner: &ValueType) -> Result<OutputValue, String> {
-    if let ValueType::Map {
-        key,
-        value: TensorElementType::Float32,
-    } = inner
-    {
-        let kind = match key {
-            TensorElementType::String => Some(super::fastmap::KeyKind::Str),
-            TensorElementType::Int64 => Some(super::fastmap::KeyKind::Int),
-            _ => None,
-        };
-        if let Some(maps) = kind.and_then(|k| super::fastmap::sequence_of_maps(value, k)) {
-            return Ok(OutputValue::SequenceOfMaps(maps));
-        }
-    }
     let items = value
         .try_extract_sequence::<DynValueTypeMarker>()
         .map_err(|e| e.to_string())?;
