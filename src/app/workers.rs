@@ -56,16 +56,17 @@ impl Worker for OnnxBridge {
                 }
             }
             PaneRequest::Browse { id, partial } => {
-                let completions = if partial.is_empty() {
-                    Vec::new()
+                // The examples are listed only while nothing is typed.
+                let (completions, examples) = if partial.is_empty() {
+                    (Vec::new(), shipped_examples())
                 } else {
-                    complete_path(partial)
+                    (complete_path(partial), Vec::new())
                 };
                 self.reply(BrowseReply {
                     id: *id,
                     partial: partial.clone(),
                     completions,
-                    examples: shipped_examples(),
+                    examples,
                 });
             }
             PaneRequest::Template { id, info, kind } => {

@@ -26,7 +26,8 @@ pub enum PaneRequest {
     },
 }
 
-/// The answer to [`PaneRequest::Browse`].
+/// The answer to [`PaneRequest::Browse`]: completions of a typed path, or
+/// the shipped examples when nothing is typed.
 #[derive(Debug, Clone, PartialEq)]
 pub struct BrowseReply {
     pub id: u64,

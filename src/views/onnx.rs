@@ -383,7 +383,9 @@ impl OnnxView {
         if let Some(reply) = payload.get::<BrowseReply>() {
             if reply.id == self.browse_id {
                 self.completions = reply.completions.clone();
-                self.examples = reply.examples.clone();
+                if reply.partial.is_empty() {
+                    self.examples = reply.examples.clone();
+                }
                 let n = self.choices(cx.recent_models).len();
                 self.selected = self.selected.min(n.saturating_sub(1));
             }
