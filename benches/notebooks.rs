@@ -143,11 +143,6 @@ fn main() {
             std::hint::black_box(kftui::views::notebooks::rows_cached(&s.store, &keys, &mut cache));
         }
         println!("rows() from a warm cache: {:.1} ms", t.elapsed().as_secs_f64() * 1e3 / 10.0);
-        let t = Instant::now();
-        for _ in 0..10 {
-            std::hint::black_box(kftui::app::update::settle(&mut s));
-        }
-        println!("settle with nothing changed: {:.1} ms", t.elapsed().as_secs_f64() * 1e3 / 10.0);
         let mut runtime = Runtime::new(None, None, None);
         let mut terminal = Terminal::new(TestBackend::new(120, 40)).expect("backend");
         runtime.draw(&mut terminal, &s).expect("draw");
