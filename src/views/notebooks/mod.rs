@@ -333,6 +333,13 @@ pub fn act_on(row: &NbRow, action: Action, cx: &mut Cx) -> Option<(u64, ObjRef, 
         Action::Connect => {
             let pod = match (&row.pod, row.status.phase) {
                 (Some(p), Phase::Running) => p,
+                (None, Phase::Running) => {
+                    cx.error(format!(
+                        "the pod of {} is not listed yet; try again in a moment",
+                        target.name
+                    ));
+                    return None;
+                }
                 _ => {
                     cx.error(format!(
                         "{} is {}: only a running notebook can be connected",
