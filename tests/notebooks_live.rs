@@ -8,23 +8,38 @@ use std::io::{Read, Write};
 use std::time::{Duration, Instant};
 
 use kftui::app::effect::Effect;
-use kftui::app::msg::Msg;
 use kftui::app::runtime::Runtime;
 use kftui::app::state::{Connection, Scope, State};
-use kftui::app::update::settle;
 use kftui::kube::client;
 use kftui::kube::kinds;
 use kftui::kube::types::{ApiOp, ObjRef, PatchBody};
-use kftui::testing::{key, render, state};
+use kftui::testing::{render, state};
+use kftui::views::notebooks::NotebooksView;
 use kftui::views::notebooks::form::NotebookForm;
 use kftui::views::registry;
 use kftui_emulator::{Emulator, EmulatorConfig};
+
+mod common;
+
+use common::driver::Driver;
 use serde_json::json;
 
 struct Live {
     emu: Emulator,
-    rt: Runtime,
-    s: State,
+    d: Driver,
+}
+
+impl std::ops::Deref for Live {
+    type Target = Driver;
+    fn deref(&self) -> &Driver {
+        &self.d
+    }
+}
+
+impl std::ops::DerefMut for Live {
+    fn deref_mut(&mut self) -> &mut Driver {
+        &mut self.d
+    }
 }
 
 impl Live {
@@ -41,48 +56,16 @@ impl Live {
         s.size = (120, 40);
         s.scope = Scope::Namespace(info.namespace.clone());
         s.connection = Connection::Connected(info);
-        let mut rt = Runtime::new(Some(client), Some(kubeconfig), None);
-        let effects = settle(&mut s);
-        rt.perform(&s, effects);
-        rt.reconcile(&s);
-        Live { emu, rt, s }
-    }
-
-    fn keys(&mut self, keys: &[&str]) {
-        for k in keys {
-            self.rt.handle(&mut self.s, Msg::Key(key(k)));
-        }
-        let effects = settle(&mut self.s);
-        self.rt.perform(&self.s, effects);
-        self.rt.reconcile(&self.s);
-    }
-
-    fn text(&mut self, text: &str) {
-        for c in text.chars() {
-            let k = c.to_string();
-            self.keys(&[k.as_str()]);
+        let rt = Runtime::new(Some(client), Some(kubeconfig), None);
+        Live {
+            emu,
+            d: Driver::new(rt, s),
         }
     }
 
-    /// Steps the loop until `done` holds on the rendered screen (30 s at most).
+    /// Steps the loop until `done` holds on the state and screen (30 s at most).
     async fn until(&mut self, what: &str, done: impl Fn(&State, &str) -> bool) -> String {
-        let deadline = Instant::now() + Duration::from_secs(30);
-        loop {
-            let screen = render(&self.s);
-            if done(&self.s, &screen) {
-                return screen;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "timed out waiting for {what}; screen:\n{screen}"
-            );
-            self.rt
-                .step(
-                    &mut self.s,
-                    Some(Instant::now() + Duration::from_millis(100)),
-                )
-                .await;
-        }
+        self.d.until(what, 30, done).await
     }
 
     /// Moves the selection to the row of `name` with the filter.
@@ -215,6 +198,15 @@ async fn connect_forwards_a_port_to_the_notebook() {
     })
     .await;
     l.select("jupyter-alice");
+    // The pods watch may lag the notebooks watch: wait for the joined pod.
+    l.until("jupyter-alice's pod", |s, _| {
+        s.view()
+            .as_any()
+            .downcast_ref::<NotebooksView>()
+            .and_then(|v| v.selected())
+            .is_some_and(|r| r.pod.is_some())
+    })
+    .await;
     l.keys(&["ctrl-o"]);
     l.until("the forward's local port", |s, _| {
         s.forwards.iter().any(|f| f.local_port.is_some())
@@ -243,7 +235,8 @@ async fn connect_forwards_a_port_to_the_notebook() {
     });
     let deadline = Instant::now() + Duration::from_secs(20);
     while !body.is_finished() && Instant::now() < deadline {
-        l.rt.step(&mut l.s, Some(Instant::now() + Duration::from_millis(50)))
+        l.d.rt
+            .step(&mut l.d.s, Some(Instant::now() + Duration::from_millis(50)))
             .await;
     }
     let body = body.await.expect("GET finishes");
@@ -274,8 +267,8 @@ async fn the_read_only_user_gets_reasons_not_errors() {
         namespace: Some("ml-research".into()),
         name: "jupyter-alice".into(),
     };
-    l.rt.perform(
-        &l.s,
+    l.d.rt.perform(
+        &l.d.s,
         vec![Effect::Api {
             id: 9_999,
             op: ApiOp::Patch {

@@ -2,13 +2,15 @@
 //! and the rest of kftui keeps working. A test binary of its own: ONNX Runtime
 //! is initialised once per process.
 
-use std::time::{Duration, Instant};
-
-use kftui::app::msg::Msg;
 use kftui::app::runtime::Runtime;
-use kftui::testing::{key, render, state};
+use kftui::app::state::State;
+use kftui::testing::{render, state};
 use kftui::views::onnx::{OnnxView, RuntimeStatus};
 use kftui::views::registry;
+
+mod common;
+
+use common::driver::Driver;
 
 #[tokio::test]
 async fn a_bad_library_is_explained_in_the_pane() {
@@ -29,38 +31,33 @@ async fn a_bad_library_is_explained_in_the_pane() {
         .expect("opens");
     let mut s = state(root);
     s.config.onnx.runtime_library = Some(fake.clone());
-    let mut rt = Runtime::new(None, None, None);
-    for k in [":", "o", "n", "n", "x", "enter"] {
-        rt.handle(&mut s, Msg::Key(key(k)));
-    }
-    let deadline = Instant::now() + Duration::from_secs(20);
-    let reason = loop {
-        let view = s.view().as_any().downcast_ref::<OnnxView>().expect("pane");
-        if let RuntimeStatus::Unavailable(reason) = &view.runtime {
-            break reason.clone();
-        }
-        assert!(
-            Instant::now() < deadline,
-            "no runtime status:\n{}",
-            render(&s)
-        );
-        rt.step(&mut s, Some(Instant::now() + Duration::from_millis(100)))
-            .await;
+    let mut d = Driver::new(Runtime::new(None, None, None), s);
+    d.command("onnx");
+    let runtime = |s: &State| {
+        s.view()
+            .as_any()
+            .downcast_ref::<OnnxView>()
+            .map(|v| v.runtime.clone())
+    };
+    d.until("the runtime status", 20, |s, _| {
+        matches!(runtime(s), Some(RuntimeStatus::Unavailable(_)))
+    })
+    .await;
+    let Some(RuntimeStatus::Unavailable(reason)) = runtime(&d.s) else {
+        unreachable!()
     };
     assert!(reason.contains(&fake.display().to_string()), "{reason}");
     assert!(
         reason.contains("fetch-onnxruntime"),
         "says how to fix it: {reason}"
     );
-    s.size = (100, 30);
-    let screen = render(&s);
+    d.s.size = (100, 30);
+    let screen = render(&d.s);
     assert!(screen.contains("could not load ONNX Runtime"), "{screen}");
 
     // The rest of kftui works: esc leaves the pane, another screen opens.
-    rt.handle(&mut s, Msg::Key(key("esc")));
-    assert_eq!(s.stack.len(), 1);
-    for k in [":", "p", "o", "d", "s", "enter"] {
-        rt.handle(&mut s, Msg::Key(key(k)));
-    }
-    assert_eq!(s.view().title().split_whitespace().next(), Some("pods"));
+    d.keys(&["esc"]);
+    assert_eq!(d.s.stack.len(), 1);
+    d.command("pods");
+    assert_eq!(d.s.view().title().split_whitespace().next(), Some("pods"));
 }

@@ -1,21 +1,39 @@
 //! The `:onnx` pane driven like a user would: keys through the real update
 //! loop and runtime, real ONNX Runtime on the shipped models, rendered frames.
 
-use std::time::{Duration, Instant};
-
-use kftui::app::msg::Msg;
 use kftui::app::runtime::Runtime;
 use kftui::app::state::State;
 use kftui::onnx::Provider;
-use kftui::testing::{key, render, state};
+use kftui::testing::{render, state};
 use kftui::views::onnx::{ModelStatus, OnnxView, Output, RuntimeStatus};
 use kftui::views::registry;
 
+mod common;
+
+use common::driver::Driver;
+
 const MODELS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/assets/models");
 
-struct Pane {
-    rt: Runtime,
-    s: State,
+struct Pane(Driver);
+
+impl std::ops::Deref for Pane {
+    type Target = Driver;
+    fn deref(&self) -> &Driver {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Pane {
+    fn deref_mut(&mut self) -> &mut Driver {
+        &mut self.0
+    }
+}
+
+fn pane(s: &State) -> &OnnxView {
+    s.view()
+        .as_any()
+        .downcast_ref::<OnnxView>()
+        .expect("the ONNX pane is on top")
 }
 
 impl Pane {
@@ -23,58 +41,16 @@ impl Pane {
         let root = registry::open("namespaces", None)
             .expect("screen")
             .expect("opens");
-        Pane {
-            rt: Runtime::new(None, None, None),
-            s: state(root),
-        }
-    }
-
-    fn keys(&mut self, keys: &[&str]) {
-        for k in keys {
-            self.rt.handle(&mut self.s, Msg::Key(key(k)));
-        }
-    }
-
-    fn text(&mut self, text: &str) {
-        for c in text.chars() {
-            let name = c.to_string();
-            self.keys(&[name.as_str()]);
-        }
-    }
-
-    fn command(&mut self, line: &str) {
-        self.keys(&[":"]);
-        self.text(line);
-        self.keys(&["enter"]);
+        Pane(Driver::new(Runtime::new(None, None, None), state(root)))
     }
 
     fn view(&self) -> &OnnxView {
-        self.s
-            .view()
-            .as_any()
-            .downcast_ref::<OnnxView>()
-            .expect("the ONNX pane is on top")
+        pane(&self.s)
     }
 
-    /// Runs the loop until `done` holds (20 s at most).
+    /// Runs the loop until `done` holds on the pane (20 s at most).
     async fn until(&mut self, what: &str, done: impl Fn(&OnnxView) -> bool) {
-        let deadline = Instant::now() + Duration::from_secs(20);
-        loop {
-            if done(self.view()) {
-                return;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "timed out waiting for {what}; screen:\n{}",
-                render(&self.s)
-            );
-            self.rt
-                .step(
-                    &mut self.s,
-                    Some(Instant::now() + Duration::from_millis(100)),
-                )
-                .await;
-        }
+        self.0.until(what, 20, |s, _| done(pane(s))).await;
     }
 
     async fn open(&mut self, model: &str) {
