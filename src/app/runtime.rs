@@ -349,9 +349,8 @@ impl Runtime {
                         let _ = self.client_tx.send(Err("no kubeconfig loaded".into()));
                         continue;
                     };
-                    let tx = self.client_tx.clone();
-                    tokio::spawn(async move {
-                        let result = client::connect(&kubeconfig, Some(&name))
+                    self.connect_in_background(async move {
+                        client::connect(&kubeconfig, Some(&name))
                             .await
                             .map(|(client, info)| Connected {
                                 client,
@@ -359,8 +358,7 @@ impl Runtime {
                                 kubeconfig: None,
                                 keep: None,
                             })
-                            .map_err(|e| e.to_string());
-                        let _ = tx.send(result);
+                            .map_err(|e| e.to_string())
                     });
                 }
                 Effect::RestartWatches => self.stop_all(),
