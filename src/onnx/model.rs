@@ -110,7 +110,14 @@ impl LoadedModel {
         let (mut builder, provider, provider_note) = with_provider(builder, options.provider);
         let mut zipmaps = Vec::new();
         let mut session = None;
-        if file_size <= ZIPMAP_SCAN_LIMIT
+        // Only models importing the ai.onnx.ml opset can hold a ZipMap: others
+        // are not read an extra time.
+        let has_ml_ops = header
+            .opsets
+            .iter()
+            .any(|(domain, _)| domain == "ai.onnx.ml");
+        if has_ml_ops
+            && file_size <= ZIPMAP_SCAN_LIMIT
             && let Ok(bytes) = std::fs::read(path)
         {
             let found = zipmap::find(&bytes);
