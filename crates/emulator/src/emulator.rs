@@ -58,9 +58,11 @@ impl Emulator {
         let bookmark_interval = clock
             .real(Duration::from_secs(5))
             .max(Duration::from_millis(100));
+        let faults = Faults::new(store.clone());
+        let lifecycle = faults.lifecycle().clone();
         let state = Arc::new(AppState {
             store: store.clone(),
-            faults: Faults::new(store.clone()),
+            faults,
             clock,
             seed: cfg.seed,
             services: ServiceRegistry::with_defaults(),
@@ -75,6 +77,7 @@ impl Emulator {
         let mut tasks = vec![tokio::spawn(server::serve(
             listener,
             state.clone(),
+            lifecycle,
             shutdown_rx.clone(),
         ))];
         if cfg.controllers {

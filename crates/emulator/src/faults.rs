@@ -1,6 +1,7 @@
 //! Failure injection for client tests: drop every open watch, fail or slow
-//! down all requests for a while, or simulate an apiserver restart with
-//! compacted history so resuming watches get 410 Gone.
+//! down all requests for a while, simulate etcd compaction so resuming
+//! watches get 410 Gone, or take the server process through a restart or a
+//! graceful shutdown (see [`crate::lifecycle`]).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -9,6 +10,7 @@ use parking_lot::Mutex;
 use tokio::sync::watch;
 use tokio::time::Instant;
 
+use crate::lifecycle::{GracefulShutdown, Lifecycle};
 use crate::store::Store;
 
 #[derive(Debug, Default, Clone, Copy)]
@@ -30,6 +32,7 @@ struct FaultState {
     latency: Mutex<Window<Duration>>,
     drop_epoch: watch::Sender<u64>,
     store: Arc<Store>,
+    lifecycle: Lifecycle,
 }
 
 /// A cloneable handle on the emulator's fault injector.
@@ -52,6 +55,7 @@ impl Faults {
                 failure: Mutex::new(Window::default()),
                 latency: Mutex::new(Window::default()),
                 drop_epoch,
+                lifecycle: Lifecycle::new(store.clone()),
                 store,
             }),
         }
@@ -96,6 +100,29 @@ impl Faults {
         self.inner.store.compact();
         self.drop_watches();
         tracing::info!("fault: compacted history");
+    }
+
+    /// Kills and restarts the server process: every connection is cut now,
+    /// connections are refused for `down`, then a new process serves from a
+    /// fresh watch cache (every older resourceVersion answers `410 Expired`,
+    /// lists start from a higher resourceVersion). Returns at once.
+    pub fn restart(&self, down: Duration) {
+        self.inner.lifecycle.restart(down);
+    }
+
+    /// Takes the server through a graceful shutdown (readyz failing, then
+    /// new requests refused, then down) and a new process. Returns at once.
+    pub fn graceful_shutdown(&self, how: GracefulShutdown) {
+        self.inner.lifecycle.graceful_shutdown(how);
+    }
+
+    /// Ends a restart or shutdown now.
+    pub fn recover(&self) {
+        self.inner.lifecycle.recover();
+    }
+
+    pub(crate) fn lifecycle(&self) -> &Lifecycle {
+        &self.inner.lifecycle
     }
 
     /// Stops any failure and latency injection.

@@ -21,10 +21,15 @@ pub struct ResourcePath {
 pub enum Route {
     Version,
     Health,
+    /// `/readyz`: fails while the server shuts down.
+    Ready,
     CoreVersions,
     GroupList,
     Group(String),
-    ResourceList { group: String, version: String },
+    ResourceList {
+        group: String,
+        version: String,
+    },
     OpenApi,
     Resource(ResourcePath),
     NotFound,
@@ -43,7 +48,8 @@ pub fn parse(path: &str) -> Route {
     let s: Vec<&str> = segs.iter().map(String::as_str).collect();
     match s.as_slice() {
         ["version"] => Route::Version,
-        ["healthz" | "livez" | "readyz", ..] => Route::Health,
+        ["readyz", ..] => Route::Ready,
+        ["healthz" | "livez", ..] => Route::Health,
         ["openapi", ..] => Route::OpenApi,
         ["api"] => Route::CoreVersions,
         ["api", "v1"] => Route::ResourceList {

@@ -12,17 +12,45 @@ use crate::api::negotiate::{self, Format};
 use crate::api::path::{self, Route};
 use crate::auth;
 use crate::discovery;
+use crate::lifecycle::{self, Phase};
+
+/// What the Retry-After filter answers a request while the server shuts
+/// down: `status` (429 in kube-apiserver), `Retry-After: 5`, and the
+/// connection closed after the answer.
+fn shutting_down(status: u16) -> Response {
+    let code = StatusCode::from_u16(status).unwrap_or(StatusCode::TOO_MANY_REQUESTS);
+    let mut resp = respond::text(code, lifecycle::SHUTTING_DOWN);
+    let headers = resp.headers_mut();
+    headers.insert(
+        header::RETRY_AFTER,
+        axum::http::HeaderValue::from_static("5"),
+    );
+    headers.insert(
+        header::CONNECTION,
+        axum::http::HeaderValue::from_static("close"),
+    );
+    resp
+}
 
 /// Handles any request.
 pub async fn handle(State(state): State<SharedState>, req: Request) -> Response {
     if let Some(delay) = state.faults.current_latency() {
         tokio::time::sleep(delay).await;
     }
+    let route = path::parse(req.uri().path());
+    match state.faults.lifecycle().phase() {
+        Phase::Rejecting { status } if !lifecycle::exempt(req.uri().path()) => {
+            return shutting_down(status);
+        }
+        Phase::NotReady | Phase::Rejecting { .. } if matches!(route, Route::Ready) => {
+            return respond::text(StatusCode::INTERNAL_SERVER_ERROR, lifecycle::NOT_READY_BODY);
+        }
+        _ => {}
+    }
     if let Some(code) = state.faults.current_failure() {
         return ApiError::injected(code).into_response();
     }
     let method = req.method().clone();
-    let route = path::parse(req.uri().path());
     tracing::debug!(%method, uri = %req.uri(), "request");
     let user = match auth::authenticate(req.headers()) {
         Ok(u) => u.or_else(|| state.anonymous.clone()),
@@ -30,7 +58,7 @@ pub async fn handle(State(state): State<SharedState>, req: Request) -> Response 
     };
     match route {
         Route::Version => respond::json(&discovery::version()),
-        Route::Health => respond::text(StatusCode::OK, "ok"),
+        Route::Health | Route::Ready => respond::text(StatusCode::OK, "ok"),
         _ if user.is_none() => ApiError::unauthorized().into_response(),
         Route::Resource(rp) => match user {
             Some(user) => super::resource::handle(state, user, rp, req).await,

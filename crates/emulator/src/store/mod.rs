@@ -301,8 +301,19 @@ impl Store {
     /// dropped and the resourceVersion moves on, so every resuming watch and
     /// every outstanding continue token gets 410 Gone.
     pub fn compact(&self) {
+        self.forget_history(1);
+    }
+
+    /// What a restarted apiserver's fresh watch cache looks like: nothing
+    /// before now can be resumed from, and the resourceVersion has moved on
+    /// (etcd kept taking writes from other clients while it was down).
+    pub fn restart_watch_cache(&self) {
+        self.forget_history(20);
+    }
+
+    fn forget_history(&self, advance: u64) {
         let mut state = self.state.write();
-        state.rv += 1;
+        state.rv += advance;
         let rv = state.rv;
         state.history.reset(rv);
         drop(state);
