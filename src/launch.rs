@@ -21,6 +21,14 @@ use crate::views::registry;
 /// The binary's `main`.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
+    if cli.command.is_none()
+        && let Some(missing) = missing_terminal()
+    {
+        eprintln!(
+            "kftui needs an interactive terminal; {missing} is not one (run it from a terminal, over ssh with -t)"
+        );
+        return ExitCode::from(2);
+    }
     let rt = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -48,10 +56,23 @@ pub fn main() -> ExitCode {
     }
 }
 
+/// Which of stdin and stdout is not a terminal, if one is not: the UI
+/// needs both, and says so before anything starts.
+fn missing_terminal() -> Option<&'static str> {
+    use std::io::IsTerminal;
+    if !std::io::stdin().is_terminal() {
+        Some("standard input")
+    } else if !std::io::stdout().is_terminal() {
+        Some("standard output")
+    } else {
+        None
+    }
+}
+
 /// The cluster kftui starts with.
 struct Start {
     kubeconfig: Option<Kubeconfig>,
-    client: Option<kube::Client>,
+    client: Option<crate::kube::client::KubeClient>,
     connection: Connection,
     /// The demo cluster is still to be started (in the background).
     demo: bool,

@@ -49,10 +49,21 @@ fn start_navigate_help_and_quit() {
     s.type_text("pods");
     s.keys(&["Enter"]);
     let screen = s.wait_for("pods(ml-research)", 10);
-    assert!(screen.contains("notebooks › pods"), "breadcrumbs: {screen}");
+    // A `:` command replaces the screen: the breadcrumb is the drill-down path.
+    assert!(
+        screen.lines().nth(1).is_some_and(|l| l.trim() == "pods"),
+        "breadcrumbs: {screen}"
+    );
     s.keys(&["j", "y"]);
-    s.wait_for("apiVersion: v1", 10);
+    let screen = s.wait_for("apiVersion: v1", 10);
+    assert!(
+        screen.contains(" pods › "),
+        "drill-down breadcrumb: {screen}"
+    );
     s.keys(&["Escape", "Escape"]);
+    s.wait_for("pods(ml-research)", 5);
+    // `-` goes back to the screen before the command.
+    s.type_text("-");
     s.wait_for("notebooks(ml-research)", 5);
     s.keys(&["q"]);
     let screen = wait_exit(&s, 10);

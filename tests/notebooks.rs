@@ -418,7 +418,7 @@ fn namespaces_fall_back_when_listing_is_forbidden() {
         kftui::kube::types::WatchUpdate::Status(kftui::kube::types::SyncStatus::Retrying {
             error: format!("not allowed: {what} is forbidden"),
             attempts: 1,
-            forbidden: true,
+            kind: kftui::kube::errors::FailureKind::Forbidden,
         })
     };
     send(

@@ -55,9 +55,11 @@ async fn a_bad_library_is_explained_in_the_pane() {
     let screen = render(&d.s);
     assert!(screen.contains("could not load ONNX Runtime"), "{screen}");
 
-    // The rest of kftui works: esc leaves the pane, another screen opens.
+    // The rest of kftui works: another screen opens, `-` comes back.
     d.keys(&["esc"]);
-    assert_eq!(d.s.stack.len(), 1);
     d.command("pods");
     assert_eq!(d.s.view().title().split_whitespace().next(), Some("pods"));
+    d.keys(&["-"]);
+    assert_eq!(d.s.breadcrumbs().len(), 1);
+    assert_ne!(d.s.view().title(), "pods");
 }

@@ -149,7 +149,8 @@ async fn a_missing_file_and_a_non_model_are_explained() {
     // The open prompt stays up with the message; the rest of kftui works.
     assert!(render(&p.s).contains("no such file"));
     p.keys(&["esc"]);
-    assert_eq!(p.s.stack.len(), 1, "esc leaves the pane");
+    p.command("pods");
+    assert_eq!(p.s.breadcrumbs(), vec!["pods"], "another screen opens");
 
     let readme = format!("{MODELS}/README.md");
     p.command(&format!("onnx {readme}"));
@@ -224,12 +225,16 @@ async fn reopening_keeps_the_loaded_model() {
     let mut p = Pane::new();
     p.open("iris_logreg").await;
     p.keys(&["esc"]);
-    assert_eq!(p.s.stack.len(), 2, "esc from the editor focuses the output");
+    assert_eq!(p.s.stack.len(), 1, "esc from the editor focuses the output");
     p.command("pods");
-    assert_eq!(p.s.stack.len(), 3);
+    assert_eq!(
+        p.s.breadcrumbs(),
+        vec!["pods"],
+        "a command replaces the screen"
+    );
     // `:onnx` brings the pane back with its model instead of a new one.
     p.command("onnx");
-    assert_eq!(p.s.stack.len(), 3);
+    assert_eq!(p.s.stack.len(), 1);
     assert!(p.view().model_info().is_some());
     // `:onnx PATH` on the open pane loads another model.
     p.command(&format!("onnx {MODELS}/iris_tree.onnx"));
@@ -238,8 +243,11 @@ async fn reopening_keeps_the_loaded_model() {
             .is_some_and(|i| i.path.ends_with("iris_tree.onnx"))
     })
     .await;
-    p.keys(&["esc", "q"]);
-    assert_eq!(p.s.stack.len(), 2, "q on the output leaves the pane");
+    // `-` goes back to the screen before, and again to the pane.
+    p.keys(&["esc", "-"]);
+    assert_eq!(p.s.breadcrumbs(), vec!["pods"]);
+    p.keys(&["-"]);
+    assert!(p.view().model_info().is_some(), "the pane keeps its model");
 }
 
 /// Frames with timings and machine paths masked.

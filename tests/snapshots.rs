@@ -77,7 +77,7 @@ fn pods_all_namespaces_filtered_and_stale() {
             WatchUpdate::Status(SyncStatus::Retrying {
                 error: "connection refused".into(),
                 attempts: 2,
-                forbidden: false,
+                kind: kftui::kube::errors::FailureKind::Unreachable,
             }),
         ),
     );
@@ -186,7 +186,7 @@ fn namespaces_for_a_profile_user() {
             WatchUpdate::Status(SyncStatus::Retrying {
                 error: "not allowed: namespaces is forbidden: User \"alice@example.com\" cannot list resource \"namespaces\"".into(),
                 attempts: 1,
-                forbidden: true,
+                kind: kftui::kube::errors::FailureKind::Forbidden,
             }),
         ),
     );

@@ -196,11 +196,28 @@ fn command_mode_switches_namespace_and_screens() {
     press(&mut s, &[":"]);
     type_text(&mut s, "runs");
     press(&mut s, &["enter"]);
-    assert_eq!(s.breadcrumbs(), vec!["pods", "runs"]);
+    assert_eq!(
+        s.breadcrumbs(),
+        vec!["runs"],
+        "a command replaces the screen"
+    );
     assert!(subscriptions(&s).watches.contains(&WatchKey::in_namespace(
         &kinds::WORKFLOW,
         Some("vision-team")
     )));
+
+    // `-` goes back to the screen before the command, and again forward;
+    // a screen in the back history holds no watches.
+    press(&mut s, &["-"]);
+    assert_eq!(s.breadcrumbs(), vec!["pods"]);
+    assert!(
+        !subscriptions(&s)
+            .watches
+            .iter()
+            .any(|k| std::ptr::eq(k.kind, &kinds::WORKFLOW))
+    );
+    press(&mut s, &["-"]);
+    assert_eq!(s.breadcrumbs(), vec!["runs"]);
 
     press(&mut s, &[":"]);
     type_text(&mut s, "nonsense");
@@ -348,7 +365,7 @@ fn stale_watches_are_marked() {
             WatchUpdate::Status(SyncStatus::Retrying {
                 error: "connection refused".into(),
                 attempts: 1,
-                forbidden: false,
+                kind: kftui::kube::errors::FailureKind::Unreachable,
             }),
         ),
     );

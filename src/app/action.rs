@@ -37,6 +37,7 @@ actions! {
     Back = "back", "back", "back / close";
     Help = "help", "help", "show keys";
     Command = "command", "command", "command mode";
+    LastScreen = "last_screen", "last screen", "back to the previous screen (before the last : command)";
     Filter = "filter", "filter", "filter rows";
     Up = "up", "up", "move up";
     Down = "down", "down", "move down";

@@ -16,6 +16,9 @@ pub enum Effect {
     SwitchContext(String),
     /// Drop and restart every watch (after a context switch or on request).
     RestartWatches,
+    /// Drop and restart these watches (ones that lived through a server
+    /// outage without noticing: their connection may be dead).
+    Restart(Vec<crate::kube::types::WatchKey>),
     StartForward(ForwardSpec),
     StopForward(u64),
     /// Persist the last context, namespace and view.

@@ -30,7 +30,10 @@ pub enum Msg {
     },
     /// The client for a context is ready, or could not be built.
     Connected(Result<ClusterInfo, String>),
-    /// Periodic redraw so ages stay current (only when configured).
+    /// What the API server's readiness probe found (sent only on change).
+    Health(crate::kube::health::Readiness),
+    /// Periodic redraw so ages stay current (when configured) and "stale
+    /// 12s" counts (while something is stale).
     Clock,
     /// A payload for views that asked for it (ONNX worker events and the like).
     Other(super::payload::Payload),

@@ -7,7 +7,6 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use kube::Client;
 use kube::config::Kubeconfig;
 use ratatui::Terminal;
 use ratatui::backend::Backend;
@@ -19,9 +18,10 @@ use super::msg::Msg;
 use super::paths::Paths;
 use super::persist::{self, Saved};
 use super::state::State;
-use super::update::{settle, subscriptions, update};
+use super::update::{needs_tick, settle, subscriptions, update};
+use crate::kube::client::KubeClient;
 use crate::kube::types::{AccessKey, ClusterInfo, LogSpec, WatchKey};
-use crate::kube::{client, logs, ops, portforward, watch};
+use crate::kube::{client, health, logs, ops, portforward, watch};
 
 /// A background worker a view talks to through `Effect::Worker` (ONNX
 /// inference, samplers). Replies come back as `Msg::Other`.
@@ -44,7 +44,7 @@ pub type ClientResult = Result<Connected, String>;
 
 /// A client that is ready, with what came with it.
 pub struct Connected {
-    pub client: Client,
+    pub client: KubeClient,
     pub info: ClusterInfo,
     /// A kubeconfig to use from now on (context switches read it).
     pub kubeconfig: Option<Kubeconfig>,
@@ -57,10 +57,12 @@ pub struct Runtime {
     rx: UnboundedReceiver<Msg>,
     client_tx: UnboundedSender<ClientResult>,
     client_rx: UnboundedReceiver<ClientResult>,
-    client: Option<Client>,
+    client: Option<KubeClient>,
     kubeconfig: Option<Kubeconfig>,
     paths: Option<Paths>,
     watches: HashMap<WatchKey, AbortHandle>,
+    /// The readiness probe, while a client is set.
+    probe: Option<AbortHandle>,
     logs: HashMap<LogSpec, AbortHandle>,
     reviewed: HashSet<AccessKey>,
     forwards: HashMap<u64, AbortHandle>,
@@ -75,7 +77,7 @@ pub struct Runtime {
 
 impl Runtime {
     pub fn new(
-        client: Option<Client>,
+        client: Option<KubeClient>,
         kubeconfig: Option<Kubeconfig>,
         paths: Option<Paths>,
     ) -> Runtime {
@@ -91,6 +93,7 @@ impl Runtime {
             kubeconfig,
             paths,
             watches: HashMap::new(),
+            probe: None,
             logs: HashMap::new(),
             reviewed: HashSet::new(),
             forwards: HashMap::new(),
@@ -205,11 +208,18 @@ impl Runtime {
         let mut dirty = true;
         let mut last_draw: Option<Instant> = None;
         let mut next_clock = clock.map(|c| Instant::now() + c);
+        // While something is stale, "stale 12s" counts once a second.
+        let mut next_tick: Option<Instant> = None;
         loop {
             if state.quit {
                 return Ok(());
             }
             let now = Instant::now();
+            next_tick = match (needs_tick(state), next_tick) {
+                (false, _) => None,
+                (true, Some(t)) => Some(t),
+                (true, None) => Some(now + Duration::from_secs(1)),
+            };
             if dirty && last_draw.is_none_or(|t| now >= t + frame) {
                 self.draw(terminal, state)?;
                 dirty = false;
@@ -220,18 +230,26 @@ impl Runtime {
             } else {
                 None
             };
-            let deadline = match (frame_due, next_clock) {
-                (Some(a), Some(b)) => Some(a.min(b)),
-                (a, b) => a.or(b),
-            };
+            let deadline = [frame_due, next_clock, next_tick]
+                .into_iter()
+                .flatten()
+                .min();
             if self.step(state, deadline).await {
                 dirty = true;
-            } else if let (Some(c), Some(at)) = (clock, next_clock)
-                && Instant::now() >= at
-            {
-                next_clock = Some(Instant::now() + c);
-                self.handle(state, Msg::Clock);
-                dirty = true;
+            } else {
+                let now = Instant::now();
+                let clock_due = next_clock.is_some_and(|at| now >= at);
+                let tick_due = next_tick.is_some_and(|at| now >= at);
+                if clock_due && let Some(c) = clock {
+                    next_clock = Some(now + c);
+                }
+                if tick_due {
+                    next_tick = Some(now + Duration::from_secs(1));
+                }
+                if clock_due || tick_due {
+                    self.handle(state, Msg::Clock);
+                    dirty = true;
+                }
             }
         }
     }
@@ -257,6 +275,9 @@ impl Runtime {
         for (_, h) in self.watches.drain() {
             h.abort();
         }
+        if let Some(p) = self.probe.take() {
+            p.abort();
+        }
         for (_, h) in self.logs.drain() {
             h.abort();
         }
@@ -280,9 +301,13 @@ impl Runtime {
             }
             keep
         });
-        let Some(client) = self.client.clone() else {
+        let Some(kc) = self.client.clone() else {
             return;
         };
+        let client = kc.client.clone();
+        if self.probe.is_none() {
+            self.probe = Some(spawn_probe(kc.clone(), self.tx.clone()));
+        }
         for key in subs.watches {
             if self.watches.contains_key(&key) {
                 continue;
@@ -291,7 +316,7 @@ impl Runtime {
             let sink: watch::Sink = Arc::new(move |k, u| {
                 let _ = tx.send(Msg::Watch(k, u));
             });
-            let task = tokio::spawn(watch::run(client.clone(), key.clone(), sink));
+            let task = tokio::spawn(watch::run(kc.clone(), key.clone(), sink));
             self.watches.insert(key, task.abort_handle());
         }
         for spec in subs.logs {
@@ -325,7 +350,7 @@ impl Runtime {
                 Effect::Api { id, op } => {
                     let what = op.describe();
                     let tx = self.tx.clone();
-                    let Some(client) = self.client.clone() else {
+                    let Some(client) = self.client.as_ref().map(|c| c.client.clone()) else {
                         let _ = tx.send(Msg::Api {
                             id,
                             what,
@@ -362,8 +387,16 @@ impl Runtime {
                     });
                 }
                 Effect::RestartWatches => self.stop_all(),
+                Effect::Restart(keys) => {
+                    for key in keys {
+                        if let Some(h) = self.watches.remove(&key) {
+                            tracing::info!(watch = %key, "restarting a watch that lived through an outage");
+                            h.abort();
+                        }
+                    }
+                }
                 Effect::StartForward(spec) => {
-                    let Some(client) = self.client.clone() else {
+                    let Some(client) = self.client.as_ref().map(|c| c.client.clone()) else {
                         continue;
                     };
                     let tx = self.tx.clone();
@@ -418,6 +451,28 @@ impl Runtime {
             }
         }
     }
+}
+
+/// Asks the server's `/readyz` every few seconds and reports only changes,
+/// so a healthy idle server costs no redraw.
+fn spawn_probe(kc: KubeClient, tx: UnboundedSender<Msg>) -> AbortHandle {
+    tokio::spawn(async move {
+        // Assumed ready until it says otherwise: a healthy server costs no message.
+        let mut last = Some(health::Readiness::Ready);
+        let mut every = tokio::time::interval(health::PROBE_EVERY);
+        every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            every.tick().await;
+            let now = health::probe(&kc.client, &kc.server).await;
+            if last.as_ref() != Some(&now) {
+                if tx.send(Msg::Health(now.clone())).is_err() {
+                    return;
+                }
+                last = Some(now);
+            }
+        }
+    })
+    .abort_handle()
 }
 
 impl Drop for Runtime {

@@ -76,6 +76,15 @@ pub enum Connection {
     Connected(ClusterInfo),
 }
 
+/// The API server is in trouble beyond any one watch: its readiness probe
+/// fails or it cannot be reached.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Trouble {
+    /// In plain words ("the API server is not ready: shutdown failed").
+    pub words: String,
+    pub since: Timestamp,
+}
+
 /// A port-forward the user opened.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Forward {
@@ -103,13 +112,19 @@ pub struct State {
     /// Terminal columns and rows.
     pub size: (u16, u16),
     pub connection: Connection,
+    /// What the readiness probe says is wrong with the server, if anything.
+    pub trouble: Option<Trouble>,
     pub scope: Scope,
     /// Why mutating actions are disabled, when they are.
     pub readonly: Option<String>,
     pub store: Store,
     pub access: HashMap<AccessKey, Access>,
-    /// The view stack; the last one is on screen. Never empty.
+    /// The view stack: a top-level screen (what a `:` command opened) and
+    /// what was drilled into from it; the last one is on screen. Never empty.
     pub stack: Vec<Box<dyn View>>,
+    /// Earlier top-level screens with their drill-downs, most recent last,
+    /// for going back (`-`). They hold no watches while here.
+    pub screens_back: Vec<Vec<Box<dyn View>>>,
     pub prompt: Option<Prompt>,
     pub confirm: Option<Confirm>,
     pub help: Option<HelpState>,
@@ -137,6 +152,7 @@ impl State {
             now: Timestamp::now(),
             size: (80, 24),
             connection: Connection::Connecting,
+            trouble: None,
             scope: Scope::Namespace("default".into()),
             readonly: config
                 .ui
@@ -145,6 +161,7 @@ impl State {
             store: Store::default(),
             access: HashMap::new(),
             stack: vec![root],
+            screens_back: Vec::new(),
             prompt: None,
             confirm: None,
             help: None,

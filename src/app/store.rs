@@ -10,6 +10,19 @@ use kube::api::DynamicObject;
 
 use crate::kube::types::{SyncStatus, WatchKey, WatchUpdate};
 
+/// A listing in progress.
+#[derive(Debug, Clone, Default)]
+pub struct Loading {
+    /// Objects of a re-listing, swapped in when it completes (the rows shown
+    /// meanwhile are the previous listing's). `None` for a first listing,
+    /// whose pages go straight into the set so rows show as they arrive.
+    pending: Option<HashMap<String, Arc<DynamicObject>>>,
+    /// Objects received so far.
+    pub received: usize,
+    /// How many the server said there are, when it said.
+    pub expected: Option<usize>,
+}
+
 /// The objects of one watch and how current they are.
 #[derive(Debug, Clone)]
 pub struct ObjectSet {
@@ -18,10 +31,15 @@ pub struct ObjectSet {
     pub status: SyncStatus,
     /// When the set last stopped being live, for the "stale" marker.
     pub stale_since: Option<Timestamp>,
+    /// When the watch last (re)started delivering, for telling watches that
+    /// lived through a server outage without noticing.
+    pub live_since: Option<Timestamp>,
     /// Bumps on every change to `objects` or `status`.
     pub version: u64,
     /// True once a complete listing arrived.
     pub listed: bool,
+    /// A listing in progress.
+    pub loading: Option<Loading>,
 }
 
 impl Default for ObjectSet {
@@ -30,8 +48,10 @@ impl Default for ObjectSet {
             objects: HashMap::new(),
             status: SyncStatus::Connecting,
             stale_since: None,
+            live_since: None,
             version: 0,
             listed: false,
+            loading: None,
         }
     }
 }
@@ -51,6 +71,34 @@ impl ObjectSet {
                 && (namespace.is_none() || o.metadata.namespace.as_deref() == namespace)
         })
     }
+
+    /// "1,500/5,019" while a first listing is coming in.
+    pub fn progress(&self) -> Option<String> {
+        let l = self.loading.as_ref().filter(|l| l.pending.is_none())?;
+        Some(match l.expected {
+            Some(n) => format!("{}/{}", thousands(l.received), thousands(n.max(l.received))),
+            None => thousands(l.received),
+        })
+    }
+
+    fn live(&mut self, now: Timestamp) {
+        self.status = SyncStatus::Live;
+        self.stale_since = None;
+        self.live_since = Some(now);
+    }
+}
+
+/// 5019 as "5,019".
+pub fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// The key an object is stored under.
@@ -65,13 +113,12 @@ pub fn object_key(obj: &DynamicObject) -> String {
     }
 }
 
-/// Drops what kftui never shows and that can be large.
-pub fn slim(mut obj: DynamicObject) -> DynamicObject {
-    obj.metadata.managed_fields = None;
-    if let Some(a) = obj.metadata.annotations.as_mut() {
-        a.remove("kubectl.kubernetes.io/last-applied-configuration");
-    }
-    obj
+fn entry(
+    kind: &'static crate::kube::kinds::Kind,
+    o: DynamicObject,
+) -> (String, Arc<DynamicObject>) {
+    let o = crate::kube::slim::project(kind, o);
+    (object_key(&o), Arc::new(o))
 }
 
 /// Every watched set.
@@ -87,38 +134,68 @@ impl Store {
 
     /// Applies one update; `now` stamps the start of staleness.
     pub fn apply(&mut self, key: WatchKey, update: WatchUpdate, now: Timestamp) {
+        let kind = key.kind;
         let set = self.sets.entry(key).or_default();
         set.version += 1;
         match update {
             WatchUpdate::Reset(objects) => {
-                set.objects = objects
-                    .into_iter()
-                    .map(|o| {
-                        let o = slim(o);
-                        (object_key(&o), Arc::new(o))
-                    })
-                    .collect();
+                set.objects = objects.into_iter().map(|o| entry(kind, o)).collect();
                 set.listed = true;
-                set.status = SyncStatus::Live;
-                set.stale_since = None;
+                set.loading = None;
+                set.live(now);
+            }
+            WatchUpdate::Init => {
+                let expected = set.loading.as_ref().and_then(|l| l.expected);
+                set.loading = Some(Loading {
+                    pending: set.listed.then(HashMap::new),
+                    received: 0,
+                    expected,
+                });
+                if !set.listed {
+                    set.objects.clear();
+                }
+            }
+            WatchUpdate::Expected(n) => {
+                if let Some(l) = set.loading.as_mut() {
+                    l.expected = Some(n);
+                }
+            }
+            WatchUpdate::Page(objects) => {
+                // Objects arrive slimmed by the watch.
+                let loading = set.loading.get_or_insert_with(Loading::default);
+                loading.received += objects.len();
+                let into = match loading.pending.as_mut() {
+                    Some(p) => p,
+                    None => &mut set.objects,
+                };
+                into.extend(objects.into_iter().map(|o| (object_key(&o), Arc::new(o))));
+            }
+            WatchUpdate::Listed => {
+                if let Some(Loading {
+                    pending: Some(p), ..
+                }) = set.loading.take()
+                {
+                    set.objects = p;
+                }
+                set.objects.shrink_to_fit();
+                set.listed = true;
+                set.live(now);
             }
             WatchUpdate::Applied(o) => {
-                let o = slim(o);
-                set.objects.insert(object_key(&o), Arc::new(o));
+                let (k, o) = entry(kind, o);
+                set.objects.insert(k, o);
             }
             WatchUpdate::Deleted(o) => {
                 set.objects.remove(&object_key(&o));
             }
-            WatchUpdate::Status(status) => {
-                match &status {
-                    SyncStatus::Live => set.stale_since = None,
-                    SyncStatus::Retrying { .. } => {
-                        set.stale_since.get_or_insert(now);
-                    }
-                    SyncStatus::Connecting => {}
+            WatchUpdate::Status(status) => match status {
+                SyncStatus::Live => set.live(now),
+                SyncStatus::Retrying { .. } => {
+                    set.stale_since.get_or_insert(now);
+                    set.status = status;
                 }
-                set.status = status;
-            }
+                SyncStatus::Connecting | SyncStatus::Resyncing => set.status = status,
+            },
         }
     }
 
@@ -165,7 +242,7 @@ mod tests {
         let retry = SyncStatus::Retrying {
             error: "boom".into(),
             attempts: 1,
-            forbidden: false,
+            kind: crate::kube::errors::FailureKind::Unreachable,
         };
         store.apply(key.clone(), WatchUpdate::Status(retry.clone()), t0);
         let later = t0 + jiff::SignedDuration::from_secs(5);

@@ -11,9 +11,10 @@ use super::effect::Effect;
 use super::keymap::Key;
 use super::msg::Msg;
 use super::prompt::{Prompt, PromptKind};
-use super::state::{Connection, Forward, HelpState, Notice, Scope, State};
+use super::state::{Connection, Forward, HelpState, Notice, Scope, State, Trouble};
+use crate::kube::health::Readiness;
 use crate::kube::kinds;
-use crate::kube::types::{ForwardUpdate, WatchKey};
+use crate::kube::types::{ForwardUpdate, SyncStatus, WatchKey, WatchUpdate};
 use crate::views::chrome::page_rows;
 use crate::views::{Cx, Filter, Handled, Nav, Outbox, Subscriptions, View, ViewEvent, registry};
 
@@ -27,10 +28,8 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
         Msg::Key(ev) => on_key(state, ev, &mut out),
         Msg::Paste(text) => on_paste(state, &text, &mut out),
         Msg::Resize(w, h) => state.size = (w, h),
-        Msg::Watch(key, update) => {
-            let now = state.now;
-            state.store.apply(key, update, now);
-        }
+        Msg::Watch(key, update) => on_watch(state, key, update, &mut out),
+        Msg::Health(readiness) => on_health(state, readiness, &mut out),
         Msg::Logs(spec, update) => {
             dispatch(state, &ViewEvent::Logs { spec, update }, &mut out);
         }
@@ -64,6 +63,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             }
             state.store.sets.clear();
             state.access.clear();
+            state.trouble = None;
             state.connection = Connection::Connected(info);
         }
         Msg::Connected(Err(reason)) => {
@@ -83,6 +83,81 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
         }
     }
     finish(state, out)
+}
+
+/// A watch's news: into the store, and a word in the footer when a watch
+/// loses the server or loses it differently (not on every retry).
+fn on_watch(state: &mut State, key: WatchKey, update: WatchUpdate, out: &mut Outbox) {
+    // A kind the user may not list (or the cluster does not serve) is said
+    // on its screen, not in the footer of every screen.
+    if let WatchUpdate::Status(status @ SyncStatus::Retrying { error, .. }) = &update
+        && status.is_connection_failure()
+    {
+        let before = state.store.get(&key).map(|s| &s.status);
+        let same = matches!(before, Some(SyncStatus::Retrying { error: e, .. }) if e == error);
+        if !same {
+            out.notice = Some(Notice::error(format!("{key}: {error}")));
+        }
+    }
+    let now = state.now;
+    state.store.apply(key, update, now);
+}
+
+/// Outages shorter than this do not restart watches that saw nothing of them.
+const OUTAGE_RESTART_SECS: i64 = 10;
+
+/// The readiness probe's news. When the server comes back, watches that
+/// never noticed the outage are restarted: a connection that died without
+/// a word (a network gone, not a server) would otherwise look live forever.
+fn on_health(state: &mut State, readiness: Readiness, out: &mut Outbox) {
+    let words = match readiness {
+        Readiness::Ready => {
+            if let Some(t) = state.trouble.take() {
+                out.notice = Some(Notice::info("the API server answers again"));
+                if state.now.as_second() - t.since.as_second() >= OUTAGE_RESTART_SECS {
+                    let unaware: Vec<WatchKey> = state
+                        .store
+                        .sets
+                        .iter()
+                        .filter(|(_, set)| {
+                            set.status == SyncStatus::Live
+                                && set.live_since.is_some_and(|l| l < t.since)
+                        })
+                        .map(|(k, _)| k.clone())
+                        .collect();
+                    if !unaware.is_empty() {
+                        out.effects.push(Effect::Restart(unaware));
+                    }
+                }
+            }
+            return;
+        }
+        Readiness::NotReady(why) => format!("the API server is not ready: {why}"),
+        Readiness::Failed(f) => f.message,
+    };
+    if state.trouble.as_ref().map(|t| &t.words) != Some(&words) {
+        out.notice = Some(Notice::error(words.clone()));
+    }
+    let since = state.trouble.as_ref().map(|t| t.since).unwrap_or(state.now);
+    state.trouble = Some(Trouble { words, since });
+}
+
+/// True while something is stale, failing or coming in, so the runtime
+/// redraws once a second ("stale 12s" counts, "loading 1,500/5,019" moves).
+/// False while everything is live: an idle screen costs no frame.
+pub fn needs_tick(state: &State) -> bool {
+    if !matches!(state.connection, Connection::Connected(_)) {
+        return false;
+    }
+    state.trouble.is_some()
+        || subscriptions(state)
+            .watches
+            .iter()
+            .any(|k| state.store.get(k).is_none())
+        || state.store.sets.values().any(|s| {
+            s.status.is_connection_failure()
+                || matches!(s.status, SyncStatus::Resyncing | SyncStatus::Connecting)
+        })
 }
 
 /// Lets the view on top refresh what it derives from data; call after a batch.
@@ -183,7 +258,10 @@ fn finish(state: &mut State, out: Outbox) -> Vec<Effect> {
                     state.stack.pop();
                 }
             }
-            Nav::Root(v) => state.stack = vec![v],
+            Nav::Root(v) => {
+                let current = std::mem::replace(&mut state.stack, vec![v]);
+                remember(state, current);
+            }
             Nav::Refresh => {}
         }
     }
@@ -343,6 +421,7 @@ fn fallback(state: &mut State, action: Action, ev: KeyEvent, out: &mut Outbox) {
                 Scope::Namespace(_) => Scope::All,
             });
         }
+        Action::LastScreen => last_screen(state, out),
         Action::Refresh => {
             out.effects.push(Effect::RestartWatches);
             out.notice = Some(Notice::info("restarting watches"));
@@ -549,7 +628,7 @@ fn run_command(state: &mut State, line: &str, out: &mut Outbox) {
         Ok(Command::Namespace(Some(NsArg::All))) => out.scope = Some(Scope::All),
         Ok(Command::Namespace(Some(NsArg::Name(ns)))) => out.scope = Some(Scope::Namespace(ns)),
         Ok(Command::Namespace(None)) => open_screen(state, "namespaces", None, out),
-        Ok(Command::Context(None)) => out.nav.push(Nav::Push(Box::<
+        Ok(Command::Context(None)) => out.nav.push(Nav::Root(Box::<
             crate::views::contexts::ContextsView,
         >::default())),
         Ok(Command::Context(Some(name))) => {
@@ -572,25 +651,62 @@ fn run_command(state: &mut State, line: &str, out: &mut Outbox) {
     }
 }
 
+/// How many earlier screens `-` can go back through.
+const SCREENS_BACK: usize = 10;
+
+/// A `:` command replaces the top-level screen (the one on screen goes
+/// into the back history). A screen that keeps work worth returning to (the
+/// ONNX pane) is brought back with its drill-downs instead of a new one.
 fn open_screen(state: &mut State, name: &str, arg: Option<&str>, out: &mut Outbox) {
     match registry::open(name, arg) {
         Some(Ok(view)) => {
-            // A screen that keeps its work (the ONNX pane) is brought back.
             let kind = view.as_any().type_id();
-            let existing = (0..state.stack.len())
-                .rev()
-                .find(|&i| state.stack[i].as_any().type_id() == kind);
-            if let Some(i) = existing
-                && with_view(state, out, Some(i), |v, cx| v.reopen(arg, cx)) == Some(true)
+            if state.stack[0].as_any().type_id() == kind
+                && with_view(state, out, Some(0), |v, cx| v.reopen(arg, cx)) == Some(true)
             {
-                let view = state.stack.remove(i);
-                state.stack.push(view);
+                state.stack.truncate(1);
                 out.nav.push(Nav::Refresh);
                 return;
             }
-            out.nav.push(Nav::Push(view));
+            let earlier = (0..state.screens_back.len())
+                .rev()
+                .find(|&i| state.screens_back[i][0].as_any().type_id() == kind);
+            if let Some(i) = earlier {
+                let earlier = state.screens_back.remove(i);
+                let current = std::mem::replace(&mut state.stack, earlier);
+                if with_view(state, out, Some(0), |v, cx| v.reopen(arg, cx)) == Some(true) {
+                    remember(state, current);
+                    out.nav.push(Nav::Refresh);
+                    return;
+                }
+                // It keeps nothing: put things back and open a new one.
+                let old = std::mem::replace(&mut state.stack, current);
+                state.screens_back.insert(i, old);
+            }
+            out.nav.push(Nav::Root(view));
         }
         Some(Err(e)) => out.notice = Some(Notice::error(e)),
         None => out.notice = Some(Notice::error(format!("unknown screen {name:?}"))),
+    }
+}
+
+/// Keeps `stack` for `-`, forgetting the oldest beyond [`SCREENS_BACK`].
+fn remember(state: &mut State, stack: Vec<Box<dyn View>>) {
+    state.screens_back.push(stack);
+    if state.screens_back.len() > SCREENS_BACK {
+        state.screens_back.remove(0);
+    }
+}
+
+/// `-`: back to the screen before the last `:` command (and again to
+/// return: the two swap, as k9s's "last view" does).
+fn last_screen(state: &mut State, out: &mut Outbox) {
+    match state.screens_back.pop() {
+        Some(previous) => {
+            let current = std::mem::replace(&mut state.stack, previous);
+            remember(state, current);
+            out.nav.push(Nav::Refresh);
+        }
+        None => out.notice = Some(Notice::info("no earlier screen")),
     }
 }

@@ -2,11 +2,64 @@
 //! connected to what, for the header and `:ctx`.
 
 use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
 
+use kube::client::ClientBuilder;
 use kube::config::{KubeConfigOptions, Kubeconfig};
 use kube::{Client, Config};
 
+use super::health::{Board, ObserveLayer};
 use super::types::ClusterInfo;
+
+/// A client with what the runtime needs beside it.
+#[derive(Clone)]
+pub struct KubeClient {
+    pub client: Client,
+    /// Where watches learn that the server accepted them again.
+    pub board: Arc<Board>,
+    /// The server URL, to name it when it cannot be reached.
+    pub server: String,
+}
+
+impl std::fmt::Debug for KubeClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KubeClient")
+            .field("server", &self.server)
+            .finish_non_exhaustive()
+    }
+}
+
+/// How long to wait for a TCP connection (kube's default is 30 s).
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+impl KubeClient {
+    /// Builds the client for `config`: kube's stack without its default
+    /// retry (which retries a shutting-down server's 429s for minutes), a
+    /// short retry for one-shot requests only, and the watch observer.
+    pub fn from_config(mut config: Config) -> Result<KubeClient, kube::Error> {
+        let server = config
+            .cluster_url
+            .to_string()
+            .trim_end_matches('/')
+            .to_string();
+        config.default_retry = false;
+        config.connect_timeout = Some(CONNECT_TIMEOUT);
+        let board = Arc::new(Board::default());
+        let client = ClientBuilder::try_from(config)?
+            .with_layer(&tower::buffer::BufferLayer::new(1024))
+            .with_layer(&super::health::retry_layer())
+            .with_layer(&ObserveLayer {
+                board: board.clone(),
+            })
+            .build();
+        Ok(KubeClient {
+            client,
+            board,
+            server,
+        })
+    }
+}
 
 /// A kubeconfig that could not be used, in one line.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -80,11 +133,12 @@ pub fn cluster_info(
     })
 }
 
-/// Builds a client for `context` (the current context when `None`).
+/// Builds a client for `context` (the current context when `None`). No
+/// request is made: an unreachable server shows in the UI, not here.
 pub async fn connect(
     kubeconfig: &Kubeconfig,
     context: Option<&str>,
-) -> Result<(Client, ClusterInfo), ConnectError> {
+) -> Result<(KubeClient, ClusterInfo), ConnectError> {
     let info = cluster_info(kubeconfig, context)?;
     let options = KubeConfigOptions {
         context: Some(info.context.clone()),
@@ -98,6 +152,7 @@ pub async fn connect(
     let config = Config::from_custom_kubeconfig(kubeconfig.clone(), &options)
         .await
         .map_err(|e| fail(super::errors::error_chain(&e)))?;
-    let client = Client::try_from(config).map_err(|e| fail(super::errors::error_chain(&e)))?;
+    let client =
+        KubeClient::from_config(config).map_err(|e| fail(super::errors::error_chain(&e)))?;
     Ok((client, info))
 }

@@ -4,10 +4,12 @@
 
 pub mod client;
 pub mod errors;
+pub mod health;
 pub mod kinds;
 pub mod logs;
 pub mod ops;
 pub mod portforward;
 pub mod quantity;
+pub mod slim;
 pub mod types;
 pub mod watch;

@@ -5,6 +5,7 @@ use std::fmt;
 
 use kube::api::DynamicObject;
 
+use super::errors::FailureKind;
 use super::kinds::Kind;
 
 /// One watched collection: a kind, optionally narrowed to a namespace and
@@ -84,14 +85,35 @@ pub enum SyncStatus {
     Connecting,
     /// Listed and watching.
     Live,
-    /// The watch failed and is being retried with backoff; data shown is stale.
-    /// `forbidden` when the server said 403 (retrying will not help until
-    /// someone grants access).
+    /// The server no longer had the resourceVersion (410 Expired): listing
+    /// again. Not a connection problem; the rows shown are being refreshed.
+    Resyncing,
+    /// The watch failed and is being retried with backoff; data shown is
+    /// stale. `kind` tells a connection problem (refused, TLS, 401, 5xx) from
+    /// one of this kind only (403: retrying will not help until someone
+    /// grants access; 404: the cluster does not serve the kind).
     Retrying {
         error: String,
         attempts: u32,
-        forbidden: bool,
+        kind: FailureKind,
     },
+}
+
+impl SyncStatus {
+    /// A failure that says the API server itself is in trouble.
+    pub fn is_connection_failure(&self) -> bool {
+        matches!(self, SyncStatus::Retrying { kind, .. } if kind.is_connection())
+    }
+
+    pub fn is_forbidden(&self) -> bool {
+        matches!(
+            self,
+            SyncStatus::Retrying {
+                kind: FailureKind::Forbidden,
+                ..
+            }
+        )
+    }
 }
 
 /// A change to a watched collection.
@@ -99,6 +121,15 @@ pub enum SyncStatus {
 pub enum WatchUpdate {
     /// A complete listing replaces whatever was held.
     Reset(Vec<DynamicObject>),
+    /// A (re)listing starts; pages follow, then `Listed`.
+    Init,
+    /// About this many objects are being listed (from the list's
+    /// `remainingItemCount`), for a "loading 1,500/5,019" marker.
+    Expected(usize),
+    /// One page of a listing.
+    Page(Vec<DynamicObject>),
+    /// The listing is complete: what it held replaces what was held before.
+    Listed,
     Applied(DynamicObject),
     Deleted(DynamicObject),
     Status(SyncStatus),

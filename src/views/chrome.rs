@@ -102,33 +102,38 @@ pub fn draw(frame: &mut Frame, state: &State) {
     }
 }
 
-/// Connection words and how they should look.
+/// Connection words and how they should look. Only trouble with the
+/// server itself counts here: a kind the user may not list, or one the
+/// cluster does not serve, is that screen's problem, not the connection's.
 pub fn connection_label(state: &State) -> (String, ratatui::style::Style) {
     let t = &state.theme;
     match &state.connection {
         Connection::Offline(_) => ("○ offline".into(), t.error),
         Connection::Connecting => ("◌ connecting".into(), t.warn),
         Connection::Connected(_) => {
-            let mut stale = None;
-            let mut syncing = false;
+            let now = state.now.as_second();
+            let mut stale: Option<i64> =
+                state.trouble.as_ref().map(|tr| now - tr.since.as_second());
+            // A watch asked for but not yet started is still syncing.
+            let mut syncing = crate::app::update::subscriptions(state)
+                .watches
+                .iter()
+                .any(|k| state.store.get(k).is_none());
             for set in state.store.sets.values() {
-                match set.status {
-                    SyncStatus::Retrying { .. } => {
-                        let since = set
-                            .stale_since
-                            .map(|s| state.now.as_second() - s.as_second())
-                            .unwrap_or(0);
+                match &set.status {
+                    s if s.is_connection_failure() => {
+                        let since = set.stale_since.map(|s| now - s.as_second()).unwrap_or(0);
                         stale = Some(stale.map_or(since, |s: i64| s.max(since)));
                     }
-                    SyncStatus::Connecting => syncing = true,
-                    SyncStatus::Live => {}
+                    SyncStatus::Connecting | SyncStatus::Resyncing => syncing = true,
+                    _ => {}
                 }
             }
             match (stale, syncing) {
                 (Some(secs), _) => (
                     format!(
                         "◌ stale {}, reconnecting",
-                        super::columns::human_duration(secs)
+                        super::columns::human_duration(secs.max(0))
                     ),
                     t.error,
                 ),

@@ -78,7 +78,7 @@ fn ns_key(kind: &'static Kind, ns: &str) -> WatchKey {
 fn forbidden(store: &Store, key: &WatchKey) -> Option<String> {
     match store.get(key).map(|s| &s.status) {
         Some(SyncStatus::Retrying {
-            forbidden: true,
+            kind: crate::kube::errors::FailureKind::Forbidden,
             error,
             ..
         }) => Some(error.clone()),

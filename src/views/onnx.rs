@@ -364,11 +364,12 @@ impl OnnxView {
                 }
             }
             Action::Back => {
-                if self.model_info().is_some() {
-                    self.focus = Focus::Editor;
+                // Out of the text field, so `:` and `-` work again.
+                self.focus = if self.model_info().is_some() {
+                    Focus::Editor
                 } else {
-                    cx.pop();
-                }
+                    Focus::Output
+                };
             }
             _ => return Handled::No,
         }

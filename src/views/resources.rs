@@ -16,6 +16,7 @@ use super::{Cx, Filter, Handled, Subscriptions, View};
 use crate::app::action::Action;
 use crate::app::state::{Scope, State};
 use crate::app::store::Store;
+use crate::kube::errors::FailureKind;
 use crate::kube::kinds::{self, Kind};
 use crate::kube::types::{ApiOp, ObjRef, SyncStatus, WatchKey};
 
@@ -196,42 +197,83 @@ impl ListData {
     }
 }
 
-/// The frame marker ("connecting…", "stale 12s, reconnecting") and the text
-/// for an empty table, from the state of the watches behind a list.
+/// The frame marker ("loading 1,500/5,019", "stale 12s, reconnecting",
+/// "forbidden") and the text for an empty table, from the state of the
+/// watches behind a list, in the words of their failure.
 pub fn watch_status(
     keys: &[WatchKey],
     title: &str,
-    store: &Store,
-    scope: &Scope,
-    now: Timestamp,
+    state: &State,
 ) -> (Option<(String, Tone)>, String) {
-    let mut marker = None;
-    let mut empty = format!("No {title} in {}", scope.label());
+    let now = state.now;
+    let mut marker: Option<(String, Tone)> = None;
+    let mut empty = format!("No {title} in {}", state.scope.label());
+    // The worst news wins the marker: failures, then loading, then syncing.
+    let mut rank = 0;
+    let mut set_marker = |r: u8, m: (String, Tone), e: Option<String>, empty: &mut String| {
+        if r > rank {
+            rank = r;
+            marker = Some(m);
+        }
+        if let Some(e) = e {
+            *empty = e;
+        }
+    };
     for key in keys {
-        match store.get(key) {
-            None
-            | Some(crate::app::store::ObjectSet {
-                status: SyncStatus::Connecting,
-                ..
-            }) => {
-                marker = Some(("connecting…".to_string(), Tone::Info));
-                empty = "Loading…".into();
-            }
-            Some(set) => {
-                if let SyncStatus::Retrying { error, .. } = &set.status {
-                    let since = set
-                        .stale_since
-                        .map(|t| columns::age(Some(t), now))
-                        .unwrap_or_default();
-                    let text = if set.listed {
-                        format!("stale {since}, reconnecting")
-                    } else {
-                        "cannot list".to_string()
-                    };
-                    marker = Some((text, Tone::Error));
-                    if !set.listed {
-                        empty = format!("{key}: {error}");
+        let Some(set) = state.store.get(key) else {
+            set_marker(
+                2,
+                ("connecting…".into(), Tone::Info),
+                Some("Loading…".into()),
+                &mut empty,
+            );
+            continue;
+        };
+        let stale = || {
+            let since = set
+                .stale_since
+                .map(|t| columns::age(Some(t), now))
+                .unwrap_or_else(|| "0s".into());
+            format!("stale {since}, reconnecting")
+        };
+        match &set.status {
+            SyncStatus::Retrying { error, kind, .. } => {
+                let what = match kind {
+                    FailureKind::Forbidden => "forbidden".to_string(),
+                    FailureKind::NotFound => "not served".to_string(),
+                    _ if set.listed => stale(),
+                    // Never listed: the failure itself is the news.
+                    _ => error.clone(),
+                };
+                let e = (!set.listed || set.objects.is_empty()).then(|| match kind {
+                    FailureKind::Forbidden => format!("You may not list {key}. {error}"),
+                    FailureKind::NotFound => {
+                        format!("The cluster does not serve {key}. {error}")
                     }
+                    _ => format!("{key}: {error}"),
+                });
+                set_marker(5, (what, Tone::Error), e, &mut empty);
+            }
+            _ if set.listed && state.trouble.is_some() => {
+                set_marker(4, (stale(), Tone::Error), None, &mut empty);
+            }
+            SyncStatus::Connecting | SyncStatus::Resyncing | SyncStatus::Live => {
+                if let Some(p) = set.progress() {
+                    set_marker(
+                        3,
+                        (format!("loading {p}"), Tone::Info),
+                        Some("Loading…".into()),
+                        &mut empty,
+                    );
+                } else if set.status == SyncStatus::Resyncing {
+                    set_marker(1, ("resyncing".into(), Tone::Info), None, &mut empty);
+                } else if !set.listed {
+                    set_marker(
+                        2,
+                        ("connecting…".into(), Tone::Info),
+                        Some("Loading…".into()),
+                        &mut empty,
+                    );
                 }
             }
         }
@@ -452,7 +494,7 @@ pub fn render_list(spec: &ListSpec, data: &ListData, state: &State, area: Rect, 
     let all_ns = state.scope.namespace().is_none();
     let model = SpecModel::new(spec, all_ns, state.now);
     let keys = ListData::keys(spec, &state.scope, &data.table.filter);
-    let (marker, empty) = watch_status(&keys, spec.title, &state.store, &state.scope, state.now);
+    let (marker, empty) = watch_status(&keys, spec.title, state);
     let scope = if spec.kinds.iter().any(|k| k.namespaced) {
         Some(if all_ns { "all" } else { state.scope.label() })
     } else {

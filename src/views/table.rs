@@ -411,11 +411,15 @@ pub fn render<T>(
         x += w + 1;
     }
     if state.rows.is_empty() {
-        let msg = Paragraph::new(Line::styled(frame.empty, theme.dim)).centered();
+        // Long reasons (a refusal in the server's words) wrap.
+        let msg = Paragraph::new(Line::styled(frame.empty, theme.dim))
+            .centered()
+            .wrap(ratatui::widgets::Wrap { trim: true });
+        let top = inner.y + 1 + (body_rows as u16 / 3);
         msg.render(
             Rect {
-                y: inner.y + 1 + (body_rows as u16 / 3),
-                height: 1,
+                y: top,
+                height: (inner.y + inner.height).saturating_sub(top).min(4),
                 ..inner
             },
             buf,

@@ -579,9 +579,7 @@ impl View for NotebooksView {
         let (marker, empty) = super::resources::watch_status(
             &[keys.notebooks.clone(), keys.pods.clone()],
             "notebooks",
-            &state.store,
-            &state.scope,
-            state.now,
+            state,
         );
         let model = NbModel::new(state.now, state.scope.namespace().is_none());
         // The selected notebook's problem, in full, under the table.
