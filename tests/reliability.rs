@@ -204,7 +204,66 @@ async fn a_forbidden_kind_is_not_a_connection_problem() {
     .await
     .expect("emulator starts");
     let url = dead.url();
-    let mut d = driver(&dead, DemoUser::Admin, "pods").await;
+    let mut d = driver(&dead, DemoUser::Admin, "runs").await;
+
+    // Data that real objects have: a Workflow that never started has no
+    // status.startedAt (and a zero finishedAt): DURATION is "-", not 56y.
+    let wf: kube::api::DynamicObject = serde_json::from_value(serde_json::json!({
+        "apiVersion": "argoproj.io/v1alpha1", "kind": "Workflow",
+        "metadata": {"name": "never-started", "namespace": "ml-research"},
+        "spec": {"entrypoint": "main", "templates": [{"name": "main", "container": {"image": "x"}}]}
+    }))
+    .expect("workflow");
+    let api: kube::Api<kube::api::DynamicObject> = kube::Api::namespaced_with(
+        dead.client(DemoUser::Admin).await.expect("client"),
+        "ml-research",
+        &kftui::kube::kinds::WORKFLOW.api_resource(),
+    );
+    api.create(&Default::default(), &wf).await.expect("created");
+    let screen = d
+        .until("the new run", 20, |_, screen| {
+            screen.contains("never-started")
+        })
+        .await;
+    let row = screen
+        .lines()
+        .find(|l| l.contains("never-started"))
+        .unwrap_or_default();
+    let cells: Vec<&str> = row.trim_matches('│').split_whitespace().collect();
+    assert!(
+        cells.contains(&"-"),
+        "DURATION of a run that never started: {row}"
+    );
+    assert!(
+        !cells
+            .iter()
+            .skip(2)
+            .any(|c| c.chars().next().is_some_and(|d| d.is_ascii_digit())
+                && (c.contains('y') || c.contains('d'))),
+        "no duration from the epoch: {row}"
+    );
+
+    // A node whose kubelet does not answer: the log pane says so in its body.
+    dead.faults().kubelet_unreachable("gpu-a100-0", true);
+    d.command("pods");
+    d.until("pods", 20, |_, screen| screen.contains("jupyter-alice-0"))
+        .await;
+    d.keys(&["/"]);
+    d.text("jupyter-alice-0");
+    d.keys(&["enter", "l"]);
+    let screen = d
+        .until("the log failure", 20, |_, screen| {
+            screen.contains("did not answer")
+        })
+        .await;
+    let body: String = screen.lines().skip(3).collect::<Vec<_>>().join(" ");
+    assert!(
+        body.contains("the node gpu-a100-0 did not answer for the log"),
+        "{screen}"
+    );
+    assert!(body.contains("10250"), "the server's own words: {screen}");
+    d.keys(&["esc", "esc"]);
+
     dead.shutdown().await;
     let screen = d
         .until("the refusal", 20, |_, screen| {

@@ -17,6 +17,30 @@ pub type Sink = std::sync::Arc<dyn Fn(LogSpec, LogUpdate) + Send + Sync>;
 const BATCH_LINES: usize = 500;
 const BATCH_WAIT: Duration = Duration::from_millis(30);
 
+/// A refused log request in plain words. The API server fetches logs from
+/// the node's kubelet; when that fails (5xx), the node is the news, not the
+/// API server.
+async fn why_no_log(api: &Api<Pod>, pod: &str, e: &kube::Error) -> String {
+    let failure = ApiFailure::from(e);
+    let kubelet = matches!(failure.code, Some(500 | 502 | 503 | 504));
+    if !kubelet {
+        return failure.message;
+    }
+    let server_words = match e {
+        kube::Error::Api(s) if !s.message.is_empty() => s.message.clone(),
+        _ => failure.message.clone(),
+    };
+    let node = tokio::time::timeout(Duration::from_secs(5), api.get(pod))
+        .await
+        .ok()
+        .and_then(Result::ok)
+        .and_then(|p| p.spec.and_then(|s| s.node_name));
+    match node {
+        Some(node) => format!("the node {node} did not answer for the log: {server_words}"),
+        None => format!("the pod's node did not answer for the log: {server_words}"),
+    }
+}
+
 /// Follows the log until it ends or the task is aborted.
 pub async fn run(client: Client, spec: LogSpec, sink: Sink) {
     let api: Api<Pod> = Api::namespaced(client, &spec.namespace);
@@ -31,7 +55,8 @@ pub async fn run(client: Client, spec: LogSpec, sink: Sink) {
     let reader = match api.log_stream(&spec.pod, &params).await {
         Ok(r) => r,
         Err(e) => {
-            sink(spec, LogUpdate::Ended(Some(ApiFailure::from(&e).message)));
+            let words = why_no_log(&api, &spec.pod, &e).await;
+            sink(spec, LogUpdate::Ended(Some(words)));
             return;
         }
     };

@@ -38,10 +38,16 @@ const CONTAINER: &[&str] = &[
 /// Annotations never shown and often large.
 const DROPPED_ANNOTATIONS: &[&str] = &["kubectl.kubernetes.io/last-applied-configuration"];
 
+/// True when the store's copy of `kind` leaves out parts of the body (YAML
+/// must read the whole object from the server).
+pub fn is_partial(kind: &Kind) -> bool {
+    std::ptr::eq(kind, &kinds::POD)
+}
+
 /// The slim copy of `obj` for the store.
 pub fn project(kind: &Kind, mut obj: DynamicObject) -> DynamicObject {
     obj.metadata = slim_meta(std::mem::take(&mut obj.metadata));
-    if std::ptr::eq(kind, &kinds::POD) {
+    if is_partial(kind) {
         obj.data = slim_pod(std::mem::take(&mut obj.data));
     }
     obj

@@ -9,7 +9,7 @@ use super::table::{Cell, SortKey, Tone};
 
 /// kubectl-style age: `45s`, `12m`, `5h3m`, `3d4h`, `2y`.
 pub fn age(since: Option<Timestamp>, now: Timestamp) -> String {
-    let Some(since) = since else {
+    let Some(since) = since.filter(|t| known(*t)) else {
         return "-".into();
     };
     let secs = now.as_second().saturating_sub(since.as_second()).max(0);
@@ -40,7 +40,31 @@ pub fn namespace(obj: &DynamicObject) -> &str {
 }
 
 pub fn created(obj: &DynamicObject) -> Option<Timestamp> {
-    obj.metadata.creation_timestamp.as_ref().map(|t| t.0)
+    obj.metadata
+        .creation_timestamp
+        .as_ref()
+        .map(|t| t.0)
+        .filter(|t| known(*t))
+}
+
+/// False for the "zero" times objects carry instead of none: Go's zero
+/// `time.Time` (0001-01-01) and the Unix epoch. Ages and durations counted
+/// from them read "56y" or "2024y"; they are shown as `-`.
+pub fn known(t: Timestamp) -> bool {
+    t.as_second() > 86_400 * 365
+}
+
+/// The seconds from `start` to `end` (or now while running), when both are
+/// known and in order: for DURATION columns, `-` otherwise.
+pub fn duration_secs(
+    start: Option<Timestamp>,
+    end: Option<Timestamp>,
+    now: Timestamp,
+) -> Option<i64> {
+    let start = start.filter(|t| known(*t))?;
+    let end = end.filter(|t| known(*t)).unwrap_or(now);
+    let secs = end.as_second() - start.as_second();
+    (secs >= 0).then_some(secs)
 }
 
 pub fn uid(obj: &DynamicObject) -> String {
@@ -68,9 +92,12 @@ pub fn i64_at(obj: &DynamicObject, pointer: &str) -> Option<i64> {
     obj.data.pointer(pointer).and_then(Value::as_i64)
 }
 
-/// An RFC 3339 time at a pointer.
+/// An RFC 3339 time at a pointer; `None` when missing, null, empty,
+/// unreadable or a zero time.
 pub fn time_at(obj: &DynamicObject, pointer: &str) -> Option<Timestamp> {
-    str_at(obj, pointer).and_then(|s| s.parse().ok())
+    str_at(obj, pointer)
+        .and_then(|s| s.parse().ok())
+        .filter(|t| known(*t))
 }
 
 pub fn age_cell(obj: &DynamicObject, now: Timestamp) -> Cell {
@@ -143,9 +170,30 @@ mod tests {
         for (secs, want) in cases {
             assert_eq!(human_duration(secs), want, "{secs}");
         }
-        let now = Timestamp::from_second(1_000_000).expect("ts");
+        let now = Timestamp::from_second(1_000_000_000).expect("ts");
         assert_eq!(age(None, now), "-");
         assert_eq!(age(Some(now), now), "0s");
+        assert_eq!(
+            age(Some(Timestamp::UNIX_EPOCH), now),
+            "-",
+            "the epoch is no time"
+        );
+        let zero: Timestamp = "0001-01-01T00:00:00Z".parse().expect("go zero time");
+        assert_eq!(age(Some(zero), now), "-");
+        let start = now - jiff::SignedDuration::from_secs(90);
+        assert_eq!(duration_secs(Some(start), None, now), Some(90));
+        assert_eq!(duration_secs(None, Some(now), now), None, "never started");
+        assert_eq!(duration_secs(Some(zero), Some(now), now), None);
+        assert_eq!(
+            duration_secs(Some(now), Some(start), now),
+            None,
+            "ends before it starts"
+        );
+        assert_eq!(
+            duration_secs(Some(start), Some(zero), now),
+            Some(90),
+            "zero end: running"
+        );
     }
 
     #[test]

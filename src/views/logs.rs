@@ -91,6 +91,26 @@ impl LogsView {
     }
 }
 
+/// `text` in lines of at most `width` characters, broken between words
+/// (a word longer than a line gets a line of its own).
+fn wrap_words(text: &str, width: usize) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    for word in text.split_whitespace() {
+        if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > width {
+            lines.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    if !line.is_empty() {
+        lines.push(line);
+    }
+    lines
+}
+
 /// Container names of a pod, init containers excluded.
 pub fn container_names(pod: &DynamicObject) -> Vec<String> {
     pod.data
@@ -237,7 +257,17 @@ impl View for LogsView {
                     .push_lines(lines.iter().map(|l| neutralise(l)), self.cap, cx.page);
             }
             LogUpdate::Ended(reason) => {
-                self.ended = Some(reason.clone().unwrap_or_else(|| "stream ended".into()));
+                // A failure is said in the pane itself, not only in the title.
+                if let Some(why) = reason {
+                    let lines = wrap_words(&format!("── {why} ──"), 76);
+                    self.pager.push_lines(lines, self.cap, cx.page);
+                }
+                self.ended = Some(
+                    reason
+                        .as_ref()
+                        .map(|_| "failed".to_string())
+                        .unwrap_or_else(|| "stream ended".into()),
+                );
             }
         }
         Handled::Yes

@@ -373,12 +373,13 @@ pub static GPU_NODES: ListSpec = ListSpec {
 // ----- pipeline runs (Argo Workflows) -----
 
 fn duration_cell(obj: &DynamicObject, start: &str, end: &str, now: jiff::Timestamp) -> Cell {
-    match columns::time_at(obj, start) {
+    match columns::duration_secs(
+        columns::time_at(obj, start),
+        columns::time_at(obj, end),
+        now,
+    ) {
         None => Cell::tone("-", Tone::Dim),
-        Some(s) => {
-            let e = columns::time_at(obj, end).unwrap_or(now);
-            Cell::new(columns::human_duration(e.as_second() - s.as_second()))
-        }
+        Some(secs) => Cell::new(columns::human_duration(secs)),
     }
 }
 

@@ -17,9 +17,22 @@ use crate::kube::types::ObjRef;
 pub struct YamlView {
     pub target: ObjRef,
     pub pager: Pager,
+    /// The request for the whole object, when the store holds a slim copy.
+    fetch: Fetch,
 }
 
-/// An object as YAML text (managedFields already dropped by the store).
+enum Fetch {
+    /// The store's copy is the whole object.
+    NotNeeded,
+    ToAsk,
+    Asked(u64),
+    Done,
+}
+
+/// Said above a slim copy while the whole object is read.
+pub const LOADING: &str = "# reading the whole object from the server…";
+
+/// An object as YAML text (managedFields dropped, as kubectl does).
 pub fn to_yaml(obj: &DynamicObject) -> String {
     match serde_json::to_value(obj) {
         Ok(v) => {
@@ -31,9 +44,20 @@ pub fn to_yaml(obj: &DynamicObject) -> String {
 
 impl YamlView {
     pub fn new(target: ObjRef, obj: &DynamicObject) -> YamlView {
+        let partial = crate::kube::slim::is_partial(target.kind);
+        let mut lines: Vec<String> = Vec::new();
+        if partial {
+            lines.push(LOADING.to_string());
+        }
+        lines.extend(to_yaml(obj).lines().map(str::to_string));
         YamlView {
             target,
-            pager: Pager::new(to_yaml(obj).lines().map(str::to_string)),
+            pager: Pager::new(lines),
+            fetch: if partial {
+                Fetch::ToAsk
+            } else {
+                Fetch::NotNeeded
+            },
         }
     }
 }
@@ -106,6 +130,42 @@ impl View for YamlView {
         } else {
             Handled::No
         }
+    }
+
+    fn sync(&mut self, cx: &mut Cx) {
+        if matches!(self.fetch, Fetch::ToAsk) {
+            let id = cx.api(crate::kube::types::ApiOp::Get {
+                target: self.target.clone(),
+            });
+            self.fetch = Fetch::Asked(id);
+        }
+    }
+
+    fn on_event(&mut self, event: &super::ViewEvent, _cx: &mut Cx) -> Handled {
+        let super::ViewEvent::Api { id, result } = event else {
+            return Handled::No;
+        };
+        if !matches!(self.fetch, Fetch::Asked(asked) if asked == *id) {
+            return Handled::No;
+        }
+        self.fetch = Fetch::Done;
+        let whole = result.as_ref().map_err(|e| e.to_string()).and_then(|v| {
+            serde_json::from_value::<DynamicObject>(v.clone()).map_err(|e| e.to_string())
+        });
+        let mut lines: Vec<String> = self.pager.lines.iter().cloned().collect();
+        match whole {
+            Ok(mut obj) => {
+                obj.metadata.managed_fields = None;
+                lines = to_yaml(&obj).lines().map(str::to_string).collect();
+            }
+            Err(e) => {
+                if let Some(first) = lines.first_mut() {
+                    *first = format!("# kftui's partial copy: cannot read the whole object: {e}");
+                }
+            }
+        }
+        self.pager.set_lines(lines);
+        Handled::Yes
     }
 
     fn filter(&self) -> Option<&Filter> {

@@ -33,6 +33,8 @@ struct FaultState {
     drop_epoch: watch::Sender<u64>,
     store: Arc<Store>,
     lifecycle: Lifecycle,
+    /// Nodes whose kubelet does not answer (logs, exec, port-forward).
+    dead_kubelets: Mutex<std::collections::BTreeSet<String>>,
 }
 
 /// A cloneable handle on the emulator's fault injector.
@@ -56,6 +58,7 @@ impl Faults {
                 latency: Mutex::new(Window::default()),
                 drop_epoch,
                 lifecycle: Lifecycle::new(store.clone()),
+                dead_kubelets: Mutex::default(),
                 store,
             }),
         }
@@ -119,6 +122,22 @@ impl Faults {
     /// Ends a restart or shutdown now.
     pub fn recover(&self) {
         self.inner.lifecycle.recover();
+    }
+
+    /// Makes the kubelet of `node` unreachable from the API server (or
+    /// reachable again): log requests for its pods fail with 500, as the
+    /// apiserver's dial to port 10250 does.
+    pub fn kubelet_unreachable(&self, node: &str, unreachable: bool) {
+        let mut dead = self.inner.dead_kubelets.lock();
+        if unreachable {
+            dead.insert(node.to_string());
+        } else {
+            dead.remove(node);
+        }
+    }
+
+    pub(crate) fn kubelet_down(&self, node: &str) -> bool {
+        self.inner.dead_kubelets.lock().contains(node)
     }
 
     pub(crate) fn lifecycle(&self) -> &Lifecycle {

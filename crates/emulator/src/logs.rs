@@ -239,6 +239,22 @@ pub async fn serve(
 ) -> Result<Response, ApiError> {
     let pod = ops::get(&state.store, &resources::POD, Some(ns), name)?.value();
     let container = pick_container(&pod, name, query.get("container"))?;
+    if let Some(node) = pod.pointer("/spec/nodeName").and_then(Value::as_str)
+        && state.faults.kubelet_down(node)
+    {
+        // What kube-apiserver answers when its dial to the kubelet fails.
+        let ip = pod
+            .pointer("/status/hostIP")
+            .and_then(Value::as_str)
+            .unwrap_or("10.0.2.1");
+        return Err(ApiError::new(
+            500,
+            "InternalError",
+            format!(
+                "Get \"https://{ip}:10250/containerLogs/{ns}/{name}/{container}\": dial tcp {ip}:10250: connect: connection refused"
+            ),
+        ));
+    }
     let previous = query.flag("previous")?;
     let inst = instance(&pod, name, &container, previous)?;
     let opts = options(query)?;
