@@ -135,12 +135,16 @@ static GENERIC_COLUMNS: [ColumnDef; 4] = [
     age_col(),
 ];
 
-/// `status.phase`, else the newest true condition, else "-".
+/// `status.phase`, else the newest true condition, else a TrainJob's child
+/// jobs' state, else "-".
 pub fn status_cell(obj: &DynamicObject) -> Cell {
     let text = columns::str_at(obj, "/status/phase")
         .or_else(|| columns::latest_true_condition(obj))
-        .unwrap_or("-");
-    Cell::tone(text, phase_tone(text))
+        .map(str::to_string)
+        .or_else(|| columns::jobs_status(obj))
+        .unwrap_or_else(|| "-".to_string());
+    let tone = phase_tone(text.split(' ').next().unwrap_or(""));
+    Cell::tone(text, tone)
 }
 
 // ----- pods -----
