@@ -29,6 +29,7 @@ pub fn main() -> ExitCode {
         );
         return ExitCode::from(2);
     }
+    crate::app::runtime::tune_allocator();
     let rt = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

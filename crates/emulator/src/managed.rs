@@ -24,7 +24,9 @@ fn fields_v1_member(v: &Value) -> Value {
     match v {
         Value::Object(_) => fields_v1(v),
         // Lists of objects with a name are merged by it; other lists are atomic.
-        Value::Array(items) if items.iter().all(|i| i.get("name").is_some()) && !items.is_empty() => {
+        Value::Array(items)
+            if items.iter().all(|i| i.get("name").is_some()) && !items.is_empty() =>
+        {
             let mut out = Map::new();
             for item in items {
                 let key = json!({"name": item.get("name")});
@@ -136,7 +138,10 @@ mod tests {
         record(&mut obj, Some(&before), "kubelet", "Update", true, "t2");
         let before = obj.clone();
         record(&mut obj, Some(&before), "kubectl", "Update", false, "t3");
-        let entries = obj["metadata"]["managedFields"].as_array().cloned().unwrap_or_default();
+        let entries = obj["metadata"]["managedFields"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
         assert_eq!(entries.len(), 2, "one entry per manager and subresource");
         assert_eq!(entries[0]["subresource"], "status");
         assert_eq!(entries[0]["time"], "t2");

@@ -86,7 +86,14 @@ fn pod(ns: &str, i: u32, rng: &mut fastrand::Rng) -> Value {
     // Who wrote what, as every real pod carries it.
     let created = rfc3339(clock::ago(age));
     let started = rfc3339(clock::ago(age - 3));
-    crate::managed::record(&mut pod, None, "kube-controller-manager", "Update", false, &created);
+    crate::managed::record(
+        &mut pod,
+        None,
+        "kube-controller-manager",
+        "Update",
+        false,
+        &created,
+    );
     let before = pod.clone();
     crate::managed::record(&mut pod, Some(&before), "kubelet", "Update", true, &started);
     pod

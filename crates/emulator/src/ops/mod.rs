@@ -141,7 +141,12 @@ fn commit_update(
     match prepared {
         Prepared::Unchanged => current.clone(),
         Prepared::Changed(mut v) => {
-            stamp(&mut v, Some(&current.value()), manager, target == Target::Status);
+            stamp(
+                &mut v,
+                Some(&current.value()),
+                manager,
+                target == Target::Status,
+            );
             if dry_run {
                 dry_run_object(rt, v, Some(current.meta.resource_version.to_string()))
             } else {
@@ -280,7 +285,14 @@ pub fn ensure(
     let ns = scoped(rt, ns);
     store.write(|txn| match txn.get(rt, ns, &name) {
         Some(existing) if !name.is_empty() => Ok(existing),
-        _ => create_in(txn, rt, ns, body, false, controller_manager(rt, Target::Main)),
+        _ => create_in(
+            txn,
+            rt,
+            ns,
+            body,
+            false,
+            controller_manager(rt, Target::Main),
+        ),
     })
 }
 
