@@ -256,7 +256,9 @@ async fn a_forbidden_kind_is_not_a_connection_problem() {
         "ml-research",
         &kftui::kube::kinds::TRAIN_JOB.api_resource(),
     );
-    jobs.create(&Default::default(), &tj).await.expect("created");
+    jobs.create(&Default::default(), &tj)
+        .await
+        .expect("created");
     let status = serde_json::json!({"status": {"conditions": [], "jobsStatus": [
         {"name": "node", "active": 3, "ready": 3, "succeeded": 0, "failed": 0, "suspended": 0}
     ]}});
