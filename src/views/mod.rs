@@ -7,6 +7,7 @@ pub mod columns;
 pub mod contexts;
 pub mod describe;
 pub mod filter;
+pub mod form;
 pub mod help;
 pub mod logs;
 pub mod namespaces;
