@@ -9,6 +9,7 @@ pub mod describe;
 pub mod filter;
 pub mod form;
 pub mod help;
+pub mod jobs;
 pub mod logs;
 pub mod namespaces;
 pub mod notebooks;
