@@ -160,7 +160,9 @@ pub fn lines(
     }
     let mut reps: Vec<Replica> = pods.iter().map(|p| model::replica(p)).collect();
     model::sort_replicas(&mut reps);
-    if let Some(why) = model::first_failure(&row.status, &reps) {
+    if let Some(why) = model::first_failure(&row.status, &reps)
+        .filter(|why| row.status.message.as_ref() != Some(why))
+    {
         out.push(format!("Failure       {why}"));
     }
     let roles = row
