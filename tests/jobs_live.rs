@@ -203,6 +203,32 @@ async fn demo_jobs_suspend_resume_delete_and_readonly() {
     assert!(screen.contains("already exists"), "{screen}");
     d.keys(&["esc"]);
 
+    // More GPUs than any node has: the replicas stay Pending, the details
+    // say why first, with the scheduler's event ahead of the others.
+    d.keys(&["n", "tab", "ctrl-u"]);
+    d.text("too-big");
+    d.keys(&[
+        "tab", "tab", "tab", "tab", "right", "right", "right", "right",
+    ]);
+    d.keys(&["ctrl-s"]);
+    let screen = d
+        .until("the unschedulable replicas", 60, |s, scr| {
+            s.view().as_any().downcast_ref::<JobDetail>().is_some()
+                && scr.contains("ml-research/too-big")
+                && scr.contains("is Pending: 0/")
+                && scr.contains("FailedScheduling")
+        })
+        .await;
+    assert!(screen.contains("Insufficient nvidia.com/gpu"), "{screen}");
+    assert!(screen.contains("nvidia.com/gpu 8 (each)"), "{screen}");
+    let events = &screen[screen.find("Events").expect("events")..];
+    let first = events.lines().nth(1).unwrap_or("");
+    assert!(
+        first.contains("FailedScheduling"),
+        "scheduling first:\n{screen}"
+    );
+    d.keys(&["esc"]);
+
     // Delete with confirmation: the row goes.
     select(&mut d, "mnist-tf");
     d.keys(&["ctrl-d"]);

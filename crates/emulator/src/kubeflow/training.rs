@@ -553,6 +553,28 @@ mod tests {
     }
 
     #[test]
+    fn suspended_jobs_say_so_in_their_conditions() {
+        let mut j = job();
+        assert!(!suspend_requested(&resources::PYTORCH_JOB, &j));
+        j["spec"]["runPolicy"] = json!({"suspend": true});
+        assert!(suspend_requested(&resources::PYTORCH_JOB, &j));
+        let st = suspended_status(&resources::PYTORCH_JOB, &j);
+        let conds = st["conditions"].as_array().expect("conditions");
+        let suspended = conds
+            .iter()
+            .find(|c| c["type"] == "Suspended")
+            .expect("Suspended");
+        assert_eq!(suspended["status"], "True");
+        assert_eq!(suspended["reason"], "PyTorchJobSuspended");
+        assert!(st.get("startTime").is_none());
+        let tj = json!({"metadata": {"name": "t", "namespace": "ns"}, "spec": {"suspend": true}});
+        assert!(suspend_requested(&resources::TRAIN_JOB, &tj));
+        let st = suspended_status(&resources::TRAIN_JOB, &tj);
+        assert_eq!(st["conditions"][0]["type"], "Suspended");
+        assert_eq!(st["jobsStatus"][0]["suspended"], 1);
+    }
+
+    #[test]
     fn status_lists_conditions_in_order() {
         let t = crate::clock::now();
         let mut counts = ReplicaCounts::new();

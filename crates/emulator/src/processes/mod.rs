@@ -298,6 +298,18 @@ pub fn program_for(pod: &Value, name: &str, previous: bool) -> Program {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_training_replica_asking_for_exit_137_is_oom_killed() {
+        let pod = serde_json::json!({
+            "metadata": {"name": "j-worker-0", "labels": {"training.kubeflow.org/job-name": "j"}},
+            "spec": {"containers": [{"name": "pytorch", "command": ["sh", "-c", "python3 t.py; exit 137"]}]},
+        });
+        let p = program_for(&pod, "pytorch", false);
+        assert_eq!((p.exit_code, p.exit_reason()), (137, "OOMKilled"));
+        assert_eq!(asked_exit_code(&["exit 0".into()]), None);
+        assert_eq!(asked_exit_code(&["train.py; exit 2".into()]), Some(2));
+    }
+
     use super::*;
     use serde_json::json;
 
