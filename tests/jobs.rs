@@ -10,9 +10,11 @@ use kftui::app::msg::Msg;
 use kftui::app::state::{Level, State};
 use kftui::kube::errors::FailureKind;
 use kftui::kube::kinds;
+use kftui::kube::types::LogUpdate;
 use kftui::kube::types::{ApiOp, PatchBody, SyncStatus, WatchUpdate};
 use kftui::testing::{load, obj, press, render, send, state, type_text};
 use kftui::views::jobs::detail::{DetailKeys, JobDetail};
+use kftui::views::jobs::logs::MergedLogs;
 use kftui::views::jobs::{self, JobsView};
 use kftui::views::registry;
 use kube::api::DynamicObject;
@@ -499,6 +501,70 @@ fn details_show_replicas_exit_codes_and_scheduling_events_first() {
     assert!(sched < created, "scheduling trouble first:\n{screen}");
     assert!(!screen.contains("not ours"), "{screen}");
     snap("jobs_detail", &mut s);
+
+    // All replicas' logs merged in time order, each line with its replica.
+    press(&mut s, &["L"]);
+    let streams = s
+        .view()
+        .as_any()
+        .downcast_ref::<MergedLogs>()
+        .expect("merged logs")
+        .streams
+        .clone();
+    assert_eq!(
+        streams
+            .iter()
+            .map(|(spec, p)| (spec.pod.as_str(), p.as_str()))
+            .collect::<Vec<_>>(),
+        vec![
+            ("bert-oom-master-0", "[master-0]"),
+            ("bert-oom-worker-0", "[worker-0]")
+        ]
+    );
+    let lines = |v: &[&str]| LogUpdate::Lines(v.iter().map(|l| l.to_string()).collect());
+    send(
+        &mut s,
+        Msg::Logs(
+            streams[1].0.clone(),
+            lines(&[
+                "2025-06-01T11:31:02.000Z epoch 1 loss 0.9",
+                "2025-06-01T11:31:04.000Z Traceback: CUDA out of memory",
+            ]),
+        ),
+    );
+    send(
+        &mut s,
+        Msg::Logs(
+            streams[0].0.clone(),
+            lines(&[
+                "2025-06-01T11:31:01.000Z starting master",
+                "2025-06-01T11:31:03.000Z epoch 1 loss 0.8",
+            ]),
+        ),
+    );
+    let screen = render(&s);
+    let order: Vec<usize> = [
+        "[master-0] starting master",
+        "[worker-0] epoch 1 loss 0.9",
+        "[master-0] epoch 1 loss 0.8",
+        "[worker-0] Traceback: CUDA out of memory",
+    ]
+    .iter()
+    .map(|l| {
+        screen
+            .find(l)
+            .unwrap_or_else(|| panic!("{l} missing:\n{screen}"))
+    })
+    .collect();
+    assert!(
+        order.windows(2).all(|w| w[0] < w[1]),
+        "time order:\n{screen}"
+    );
+    assert!(
+        screen.contains("bert-oom logs") && screen.contains("following"),
+        "{screen}"
+    );
+    press(&mut s, &["esc"]);
 
     // Logs: the replica pods to pick from, filtered by the job's label.
     press(&mut s, &["l"]);

@@ -171,6 +171,18 @@ async fn demo_jobs_suspend_resume_delete_and_readonly() {
         "{screen}"
     );
 
+    // Every replica's log, merged and prefixed, from the real log streams.
+    d.keys(&["L"]);
+    let screen = d
+        .until("the merged log", 30, |_, scr| {
+            scr.contains("[master-0] ")
+                && scr.contains("[worker-0] ")
+                && scr.contains("[worker-1] ")
+        })
+        .await;
+    assert!(screen.contains("live-ddp logs"), "{screen}");
+    d.keys(&["esc"]);
+
     // Suspend: the operator removes the pods and says Suspended.
     d.keys(&["s"]);
     let screen = d

@@ -31,6 +31,8 @@ pub struct JobDetail {
     pub obj: Arc<DynamicObject>,
     pub row: Option<JobRow>,
     pub pager: Pager,
+    /// The replica pods, in role and index order.
+    pub replicas: Vec<Replica>,
     seen: u64,
     pending_delete: PendingDelete,
 }
@@ -75,6 +77,7 @@ impl JobDetail {
                 wrap: true,
                 ..Pager::default()
             },
+            replicas: Vec::new(),
             seen: u64::MAX,
             pending_delete: None,
         }
@@ -371,7 +374,13 @@ impl View for JobDetail {
     }
 
     fn hints(&self) -> &'static [Action] {
-        &[Action::Suspend, Action::Logs, Action::Yaml, Action::Delete]
+        &[
+            Action::Suspend,
+            Action::Logs,
+            Action::AllLogs,
+            Action::Yaml,
+            Action::Delete,
+        ]
     }
 
     fn subscriptions(&self, _scope: &Scope, subs: &mut Subscriptions) {
@@ -386,6 +395,21 @@ impl View for JobDetail {
             Action::Suspend | Action::Logs | Action::Delete | Action::Yaml | Action::Describe => {
                 if let Some(p) = self.row.clone().and_then(|row| act_on(&row, action, cx)) {
                     self.pending_delete = Some(p);
+                }
+                Handled::Yes
+            }
+            Action::AllLogs => {
+                if self.replicas.is_empty() {
+                    cx.error(format!(
+                        "{} has no replica pods yet",
+                        columns::name(&self.obj)
+                    ));
+                } else {
+                    cx.push(Box::new(super::logs::MergedLogs::new(
+                        columns::namespace(&self.obj),
+                        columns::name(&self.obj),
+                        &self.replicas,
+                    )));
                 }
                 Handled::Yes
             }
@@ -451,6 +475,9 @@ impl View for JobDetail {
             .collect();
         self.pager
             .set_lines(lines(&row, &pods, &events, cx.now, &disabled));
+        let mut reps: Vec<Replica> = pods.iter().map(|p| model::replica(p)).collect();
+        model::sort_replicas(&mut reps);
+        self.replicas = reps;
         self.row = Some(row);
     }
 

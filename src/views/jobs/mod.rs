@@ -6,6 +6,7 @@
 
 pub mod detail;
 pub mod form;
+pub mod logs;
 pub mod model;
 
 use std::any::Any;
