@@ -777,6 +777,19 @@ fn launch_form_templates_and_trainjob_body() {
         screen.contains("Runtime") && screen.contains("torch-distributed"),
         "{screen}"
     );
+    // The cluster's ClusterTrainingRuntimes replace the usual names.
+    load(
+        &mut s,
+        kftui::views::jobs::form::runtimes_key(),
+        ["torch-tune-llama", "mpi-horovod"]
+            .iter()
+            .map(|n| obj(json!({"apiVersion": "trainer.kubeflow.org/v1alpha1", "kind": "ClusterTrainingRuntime",
+                "metadata": {"name": n, "uid": format!("r-{n}"), "creationTimestamp": "2025-05-01T00:00:00Z"}})))
+            .collect(),
+    );
+    let f = job_form(&s);
+    assert!(matches!(&f.field(J::Runtime).input,
+        kftui::views::form::Input::Choice { options, .. } if *options == vec!["mpi-horovod".to_string(), "torch-tune-llama".to_string()]));
     press(&mut s, &["tab"]);
     type_text(&mut s, "tj");
     let body = job_form(&s).body();
@@ -786,7 +799,7 @@ fn launch_form_templates_and_trainjob_body() {
     );
     assert_eq!(
         body.pointer("/spec/runtimeRef/name"),
-        Some(&json!("torch-distributed"))
+        Some(&json!("mpi-horovod"))
     );
     assert_eq!(body.pointer("/spec/trainer/numNodes"), Some(&json!(2)));
     // Back to TFJob: the image follows the template (it was not edited).
