@@ -819,3 +819,53 @@ fn launch_form_templates_and_trainjob_body() {
             .is_some_and(|n| n.text.contains("--readonly"))
     );
 }
+
+/// Event-to-screen time with 5,000 jobs in the table: one watch event
+/// (a job changing state), the rebuild and a frame, measured 60 times.
+#[test]
+fn five_thousand_jobs_event_to_screen() {
+    let mut s = jobs_state();
+    let key = jobs::keys(&s.scope, None)
+        .into_iter()
+        .find(|k| std::ptr::eq(k.kind, &kinds::PYTORCH_JOB))
+        .expect("key");
+    let running = |i: usize, state: &str| {
+        pytorch(
+            &format!("job-{i:05}"),
+            &format!("uid-{i}"),
+            3,
+            json!({"startTime": "2025-06-01T11:31:00Z", "conditions": [
+                cond("Created", "True", "PyTorchJobCreated", "created", "2025-06-01T11:30:00Z"),
+                cond(state, "True", "x", "x", "2025-06-01T11:31:00Z"),
+            ], "replicaStatuses": {"Master": {"active": 1}, "Worker": {"active": 3}}}),
+            json!({}),
+        )
+    };
+    load(
+        &mut s,
+        key.clone(),
+        (0..5000).map(|i| running(i, "Running")).collect(),
+    );
+    s.size = (120, 40);
+    assert!(
+        render(&s).contains("[5002]"),
+        "5,000 + the TFJob and TrainJob fixtures"
+    );
+    let mut times = Vec::new();
+    for i in 0..60 {
+        let t = std::time::Instant::now();
+        send(
+            &mut s,
+            Msg::Watch(key.clone(), WatchUpdate::Applied(running(i, "Restarting"))),
+        );
+        let screen = render(&s);
+        times.push(t.elapsed());
+        assert!(screen.contains("job-00000"), "{screen}");
+    }
+    times.sort();
+    let p50 = times[times.len() / 2];
+    let p99 = times[times.len() * 99 / 100];
+    println!("5,000 jobs, event to screen: p50 {p50:?}, p99 {p99:?}");
+    assert!(p99 < std::time::Duration::from_secs(2), "p99 {p99:?}");
+    assert!(render(&s).contains("Restarting"));
+}
