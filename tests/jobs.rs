@@ -469,6 +469,28 @@ fn details_show_replicas_exit_codes_and_scheduling_events_first() {
             ),
         ],
     );
+    // The failed replica's last log lines are read and shown.
+    let spec = s
+        .view()
+        .as_any()
+        .downcast_ref::<JobDetail>()
+        .and_then(|d| d.failed_log.clone())
+        .map(|(spec, _, _)| spec)
+        .expect("the failed replica's log is asked for");
+    assert_eq!(
+        (spec.pod.as_str(), spec.follow),
+        ("bert-oom-worker-0", false)
+    );
+    send(
+        &mut s,
+        Msg::Logs(
+            spec,
+            LogUpdate::Lines(vec![
+                "2025-06-01T11:49:58.000Z epoch 3 step 120 loss=0.41".into(),
+                "2025-06-01T11:49:59.000Z RuntimeError: CUDA out of memory. Tried to allocate 2.00 GiB".into(),
+            ]),
+        ),
+    );
     s.size = (120, 40);
     let screen = render(&s);
     for want in [
@@ -481,6 +503,8 @@ fn details_show_replicas_exit_codes_and_scheduling_events_first() {
         "backoffLimit 0",
         "suspend false",
         "duration 19m",
+        "Last log lines of worker-0",
+        "  RuntimeError: CUDA out of memory. Tried to allocate 2.00 GiB",
     ] {
         assert!(screen.contains(want), "{want} missing:\n{screen}");
     }

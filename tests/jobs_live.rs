@@ -149,6 +149,18 @@ async fn demo_jobs_suspend_resume_delete_and_readonly() {
         pod_row.contains("137") && pod_row.contains("OOMKilled"),
         "{pod_row}"
     );
+    // Its last log lines, read from the replica's log.
+    let screen = d
+        .until("the failed replica's log", 30, |_, scr| {
+            scr.contains("Last log lines of worker-0") && !scr.contains("(reading…)")
+        })
+        .await;
+    let after = &screen[screen.find("Last log lines of worker-0").unwrap_or(0)..];
+    let first = after.lines().nth(1).unwrap_or("");
+    assert!(
+        first.trim_start_matches('│').trim().len() > 3 && !first.contains("no log"),
+        "a log line: {first:?}\n{screen}"
+    );
     d.keys(&["esc"]);
 
     // Launch from the form (50 epochs, so it keeps running): dry run,
