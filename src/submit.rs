@@ -2,7 +2,7 @@
 //! without the TUI, for scripts on the gateway host. The file is parsed
 //! (syntax errors with line and column), its kind checked, the server asked
 //! with a dry run, then the job created; with `--watch` its state changes
-//! are printed until it ends. The namespace is the file's, else `-n`,
+//! are printed, with the leader replica's log, until it ends. The namespace is the file's, else `-n`,
 //! else the context's. Exit code 0 when created (or Succeeded), 1 on
 //! any refusal or when the job Failed.
 
@@ -17,7 +17,7 @@ use crate::cli::Cli;
 use crate::kube::client;
 use crate::kube::kinds::{self, Kind};
 use crate::kube::ops;
-use crate::kube::types::ApiOp;
+use crate::kube::types::{ApiOp, LogSpec, LogUpdate};
 use crate::views::jobs::{self, model};
 
 /// Arguments of `kftui launch`.
@@ -108,11 +108,29 @@ pub async fn launch(
     if !watch {
         return 0;
     }
-    let stream = crate::kube::job_watch::follow(client, job.kind, &job.namespace, &job.name);
+    let stream =
+        crate::kube::job_watch::follow(client.clone(), job.kind, &job.namespace, &job.name);
     futures::pin_mut!(stream);
     let mut last = String::new();
     let mut last_error = String::new();
-    while let Some(ev) = stream.next().await {
+    // The leader's log (master, chief, launcher, else worker 0), followed
+    // once the job runs, its lines printed with the replica's name.
+    let (log_tx, mut log_rx) = tokio::sync::mpsc::unbounded_channel::<String>();
+    let mut log_task: Option<tokio::task::JoinHandle<()>> = None;
+    let finish = |task: Option<tokio::task::JoinHandle<()>>| {
+        if let Some(t) = task {
+            t.abort();
+        }
+    };
+    loop {
+        let ev = tokio::select! {
+            ev = stream.next() => ev,
+            Some(line) = log_rx.recv() => {
+                let _ = writeln!(out, "{line}");
+                continue;
+            }
+        };
+        let Some(ev) = ev else { break };
         let obj = match ev {
             Ok(Some(o)) => o,
             Ok(None) => {
@@ -135,17 +153,64 @@ pub async fn launch(
             let _ = writeln!(out, "{what}: {line}");
             last = line;
         }
+        if log_task.is_none()
+            && status.state == model::State::Running
+            && let Some(leader) = roles.first().filter(|_| !model::is_trainjob(job.kind))
+        {
+            let role = leader.name.to_lowercase();
+            let spec = LogSpec {
+                namespace: job.namespace.clone(),
+                pod: format!("{}-{role}-0", job.name),
+                container: None,
+                previous: false,
+                tail_lines: None,
+                follow: true,
+            };
+            let tx = log_tx.clone();
+            let prefix = format!("[{role}-0]");
+            let sink: crate::kube::logs::Sink =
+                std::sync::Arc::new(move |_, update| match update {
+                    LogUpdate::Lines(lines) => {
+                        for l in lines {
+                            let clean = crate::views::logs::neutralise(&l);
+                            let text = crate::views::logs::split_timestamp(&clean).1.to_string();
+                            let _ = tx.send(format!("{prefix} {text}"));
+                        }
+                    }
+                    LogUpdate::Ended(Some(why)) => {
+                        let _ = tx.send(format!("{prefix} (no more log: {why})"));
+                    }
+                    LogUpdate::Ended(None) => {}
+                });
+            log_task = Some(tokio::spawn(crate::kube::logs::run(
+                client.clone(),
+                spec,
+                sink,
+            )));
+        }
         match status.state {
-            model::State::Succeeded => return 0,
-            model::State::Failed => {
-                if let Some(m) = status.message {
-                    let _ = writeln!(out, "{what} failed: {m}");
+            model::State::Succeeded | model::State::Failed => {
+                // What the log said up to the end: its stream ends when
+                // the container exits (a few seconds at most).
+                if let Some(mut t) = log_task.take() {
+                    let _ = tokio::time::timeout(std::time::Duration::from_secs(5), &mut t).await;
+                    t.abort();
                 }
-                return 1;
+                while let Ok(line) = log_rx.try_recv() {
+                    let _ = writeln!(out, "{line}");
+                }
+                if status.state == model::State::Failed {
+                    if let Some(m) = status.message {
+                        let _ = writeln!(out, "{what} failed: {m}");
+                    }
+                    return 1;
+                }
+                return 0;
             }
             _ => {}
         }
     }
+    finish(log_task.take());
     1
 }
 

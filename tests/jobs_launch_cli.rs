@@ -98,6 +98,12 @@ async fn launch_creates_watches_and_exits_with_the_outcome() {
         r.stdout
     );
 
+    assert!(
+        r.stdout.lines().any(|l| l.starts_with("[worker-0] ")),
+        "the leader's log follows: {}",
+        r.stdout
+    );
+
     // The same name again: the dry run is refused in the server's words.
     let r = launch(&kubeconfig, &ok, false).await;
     assert_eq!(r.code, 1, "{}", r.stdout);
