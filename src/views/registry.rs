@@ -41,6 +41,18 @@ pub static SCREENS: &[Screen] = &[
         open: |arg| Ok(Box::new(super::onnx::OnnxView::new(arg))),
     },
     Screen {
+        names: &[
+            "jobs",
+            "trainjobs",
+            "trainjob",
+            "pytorchjobs",
+            "tfjobs",
+            "training",
+        ],
+        desc: "training jobs of every kind",
+        open: |_| Ok(Box::<super::jobs::JobsView>::default()),
+    },
+    Screen {
         names: &["forwards", "pf", "port-forwards"],
         desc: "open port-forwards",
         open: |_| Ok(Box::<super::contexts::ForwardsView>::default()),
@@ -54,10 +66,6 @@ pub static LISTS: &[(&[&str], &ListSpec)] = &[
     (&["runs", "workflows", "wf", "run", "workflow"], &RUNS),
     (&["katib", "experiments", "experiment"], &EXPERIMENTS),
     (&["trials", "trial"], &TRIALS),
-    (
-        &["jobs", "trainjobs", "trainjob", "pytorchjobs", "tfjobs"],
-        &JOBS,
-    ),
     (&["gpu", "gpus"], &GPU_NODES),
     (&["nodes", "no", "node"], &NODES),
     (
