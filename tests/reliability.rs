@@ -87,7 +87,11 @@ async fn marker_follows_restart_and_graceful_shutdown() {
     })
     .await;
 
-    // Live and idle: no frame at all (the first is the initial draw).
+    // Live and idle: no frame at all (the first is the initial draw). A
+    // second first lets late answers land (the list's expected size, the
+    // first readiness probe), which on a loaded machine can come after the
+    // list.
+    let _ = run_for(&mut d, 1.0).await;
     let before = d.rt.stats.messages;
     let (frames, _) = run_for(&mut d, 2.5).await;
     eprintln!(
