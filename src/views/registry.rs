@@ -31,6 +31,11 @@ pub static SCREENS: &[Screen] = &[
         open: |_| Ok(Box::<super::notebooks::NotebooksView>::default()),
     },
     Screen {
+        names: &["runs", "run", "workflows", "wf", "workflow"],
+        desc: "pipeline runs (Argo Workflows) and their DAGs",
+        open: |arg| Ok(Box::new(super::runs::RunsView::new(arg))),
+    },
+    Screen {
         names: &["namespaces", "ns", "namespace", "profiles", "profile"],
         desc: "namespaces and Kubeflow profiles",
         open: |_| Ok(Box::<super::namespaces::NamespacesView>::default()),

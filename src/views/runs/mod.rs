@@ -1,0 +1,539 @@
+//! `:runs`: pipeline runs from the Argo Workflows they execute as (KFP v2
+//! runs and plain Argo workflows alike). The table names each run by its KFP
+//! run name and counts the user's tasks without KFP plumbing; `enter` opens
+//! the run's DAG (detail), with node details and logs under it. Terminate
+//! and stop set `spec.shutdown`; delete asks first; both are refused, with
+//! the reason, under `--readonly` or when the server says no.
+
+pub mod dag;
+pub mod detail;
+pub mod model;
+pub mod node;
+
+use std::any::Any;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use jiff::Timestamp;
+use kube::api::DynamicObject;
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+
+use self::model::RunRow;
+use super::columns;
+use super::resources::{self, table_nav};
+use super::table::{self, Cell, Column, SortKey, TableModel, TableState, Tone};
+use super::{Cx, Filter, Handled, Subscriptions, View, ViewEvent};
+use crate::app::action::Action;
+use crate::app::state::{Scope, State};
+use crate::app::store::Store;
+use crate::kube::kinds;
+use crate::kube::types::{AccessKey, ApiOp, ObjRef, PatchBody, WatchKey};
+
+/// Where the runs come from, as the screen says it.
+pub const SOURCE: &str = "source: Argo Workflows (no KFP API)";
+
+/// The watch behind the runs screens for a scope.
+pub fn key(scope: &Scope, labels: Option<String>) -> WatchKey {
+    WatchKey::in_namespace(&kinds::WORKFLOW, scope.namespace()).with_labels(labels)
+}
+
+/// Rows of the last rebuild by workflow allocation: a watch event rebuilds
+/// the tree of the run that changed, not of every run.
+#[derive(Default)]
+pub struct RowCache(HashMap<usize, RunRow>);
+
+fn addr(o: &Arc<DynamicObject>) -> usize {
+    Arc::as_ptr(o) as usize
+}
+
+/// The runs of a watch, reusing what `cache` holds and refilling it.
+pub fn rows_cached(store: &Store, key: &WatchKey, cache: &mut RowCache) -> Vec<RunRow> {
+    let Some(set) = store.get(key) else {
+        cache.0.clear();
+        return Vec::new();
+    };
+    let mut next = HashMap::with_capacity(set.objects.len());
+    let rows: Vec<RunRow> = set
+        .iter()
+        .map(|wf| {
+            let row = cache
+                .0
+                .remove(&addr(wf))
+                .unwrap_or_else(|| RunRow::new(wf.clone()));
+            next.insert(addr(wf), row.clone());
+            row
+        })
+        .collect();
+    cache.0 = next;
+    rows
+}
+
+/// "MM-DD HH:MM" in UTC, `-` when unknown.
+pub fn short_time(t: Option<Timestamp>) -> String {
+    t.map(|t| t.strftime("%m-%d %H:%M").to_string())
+        .unwrap_or_else(|| "-".into())
+}
+
+/// A run's STATUS cell: icon and word.
+pub fn status_cell(row: &RunRow, ascii: bool) -> Cell {
+    let s = &row.summary;
+    let word = s.status_word();
+    let tone = if s.shutdown.is_some() && !s.phase.finished() {
+        Tone::Warn
+    } else {
+        s.phase.tone()
+    };
+    Cell::tone(format!("{} {word}", s.phase.icon(ascii)), tone)
+}
+
+pub fn duration_text(row: &RunRow, now: Timestamp) -> String {
+    columns::duration_secs(row.summary.started, row.summary.finished, now)
+        .map(columns::human_duration)
+        .unwrap_or_else(|| "-".into())
+}
+
+/// Table columns.
+pub struct RunsModel {
+    pub now: Timestamp,
+    pub ascii: bool,
+    cols: Vec<Column>,
+}
+
+const C_RUN: Column = Column::new("RUN", 10, 44);
+const C_NS: Column = Column::new("NAMESPACE", 9, 20);
+const C_EXP: Column = Column::new("EXPERIMENT", 6, 24).optional();
+const C_PIPE: Column = Column::new("PIPELINE", 8, 28).optional();
+const C_STATUS: Column = Column::new("STATUS", 8, 14);
+const C_PROGRESS: Column = Column::new("PROGRESS", 5, 8).right();
+const C_STARTED: Column = Column::new("STARTED", 11, 11).optional();
+const C_DURATION: Column = Column::new("DURATION", 5, 8).right();
+const C_AGE: Column = Column::new("AGE", 3, 6).right();
+
+impl RunsModel {
+    /// `experiments`: whether any run knows its experiment (the column is
+    /// left out when none does, as with Workflows alone).
+    pub fn new(now: Timestamp, all_ns: bool, ascii: bool, experiments: bool) -> RunsModel {
+        let mut cols = vec![C_RUN];
+        if all_ns {
+            cols.push(C_NS);
+        }
+        if experiments {
+            cols.push(C_EXP);
+        }
+        cols.extend([C_PIPE, C_STATUS, C_PROGRESS, C_STARTED, C_DURATION, C_AGE]);
+        RunsModel { now, ascii, cols }
+    }
+
+    fn column(&self, col: usize) -> &'static str {
+        self.cols.get(col).map(|c| c.title).unwrap_or("")
+    }
+
+    /// The AGE column's index (the default sort).
+    pub fn age_column(&self) -> usize {
+        self.cols.len() - 1
+    }
+}
+
+impl TableModel<RunRow> for RunsModel {
+    fn columns(&self) -> &[Column] {
+        &self.cols
+    }
+
+    fn key(&self, row: &RunRow) -> String {
+        columns::uid(&row.wf)
+    }
+
+    fn cell(&self, row: &RunRow, col: usize) -> Cell {
+        let s = &row.summary;
+        let dash = || Cell::tone("-", Tone::Dim);
+        match self.column(col) {
+            "RUN" => Cell::new(s.display.clone()),
+            "NAMESPACE" => Cell::new(columns::namespace(&row.wf)),
+            "EXPERIMENT" => s.experiment.clone().map(Cell::new).unwrap_or_else(dash),
+            "PIPELINE" => s.pipeline.clone().map(Cell::new).unwrap_or_else(dash),
+            "STATUS" => status_cell(row, self.ascii),
+            "PROGRESS" => match s.progress {
+                Some((d, t)) => Cell::new(format!("{d}/{t}")),
+                None => dash(),
+            },
+            "STARTED" => Cell::tone(short_time(s.started), Tone::Dim),
+            "DURATION" => match columns::duration_secs(s.started, s.finished, self.now) {
+                Some(secs) => Cell::new(columns::human_duration(secs)),
+                None => dash(),
+            },
+            "AGE" => columns::age_cell(&row.wf, self.now),
+            _ => Cell::default(),
+        }
+    }
+
+    fn sort_key(&self, row: &RunRow, col: usize) -> SortKey {
+        let s = &row.summary;
+        match self.column(col) {
+            "AGE" => columns::age_sort(&row.wf),
+            "STARTED" => s
+                .started
+                .map(|t| SortKey::Num(-t.as_second()))
+                .unwrap_or(SortKey::Missing),
+            "DURATION" => columns::duration_secs(s.started, s.finished, self.now)
+                .map(SortKey::Num)
+                .unwrap_or(SortKey::Missing),
+            _ => SortKey::Text(self.cell(row, col).text),
+        }
+    }
+
+    fn search_text(&self, row: &RunRow) -> String {
+        let s = &row.summary;
+        format!(
+            "{} {} {} {} {} {}",
+            s.display,
+            columns::name(&row.wf),
+            columns::namespace(&row.wf),
+            s.pipeline.as_deref().unwrap_or(""),
+            s.experiment.as_deref().unwrap_or(""),
+            s.status_word(),
+        )
+        .to_lowercase()
+    }
+}
+
+/// A confirmation the screen waits for.
+#[derive(Debug, Clone)]
+pub enum Pending {
+    Delete(ObjRef),
+    Shutdown(ObjRef, &'static str),
+}
+
+/// Access questions for run actions in a namespace.
+pub fn access_keys(scope: &Scope) -> Vec<AccessKey> {
+    ["patch", "delete"]
+        .into_iter()
+        .map(|verb| AccessKey {
+            verb,
+            kind: &kinds::WORKFLOW,
+            namespace: scope.namespace().map(str::to_string),
+        })
+        .collect()
+}
+
+/// The merge patch that asks Argo to shut a workflow down.
+pub fn shutdown_patch(strategy: &str) -> serde_json::Value {
+    serde_json::json!({"spec": {"shutdown": strategy}})
+}
+
+/// Run actions shared by the list and the run's page: terminate, stop,
+/// delete, YAML, describe. Returns the confirmation it opened.
+pub fn act_on(row: &RunRow, action: Action, cx: &mut Cx) -> Option<(u64, Pending)> {
+    let target = ObjRef::of(&kinds::WORKFLOW, &row.wf);
+    let ns = target.namespace.clone();
+    let name = row.summary.display.clone();
+    match action {
+        Action::Terminate | Action::Stop => {
+            let (strategy, verb) = if action == Action::Terminate {
+                ("Terminate", "terminate")
+            } else {
+                ("Stop", "stop")
+            };
+            if let Some(reason) = cx.denied("patch", &kinds::WORKFLOW, ns.as_deref()) {
+                cx.error(format!("cannot {verb} {name}: {reason}"));
+                return None;
+            }
+            if row.summary.phase.finished() {
+                cx.error(format!(
+                    "{name} has already {}: nothing to {verb}",
+                    row.summary.phase_word.to_lowercase()
+                ));
+                return None;
+            }
+            let what = if strategy == "Terminate" {
+                "Running steps are killed and no new steps start."
+            } else {
+                "Running steps finish; no new steps start (exit handlers run)."
+            };
+            let id = cx.confirm(
+                format!(
+                    "{} run",
+                    if strategy == "Stop" {
+                        "Stop"
+                    } else {
+                        "Terminate"
+                    }
+                ),
+                format!("{} {name} ({target})? {what}", capitalise(verb)),
+                if strategy == "Stop" {
+                    "Stop"
+                } else {
+                    "Terminate"
+                },
+                Vec::new(),
+            );
+            return Some((id, Pending::Shutdown(target, strategy)));
+        }
+        Action::Delete => {
+            if let Some(reason) = cx.denied("delete", &kinds::WORKFLOW, ns.as_deref()) {
+                cx.error(format!("cannot delete {name}: {reason}"));
+                return None;
+            }
+            let id = cx.confirm(
+                "Delete run",
+                format!(
+                    "Delete {name} ({target})? Its workflow and pods are removed; this cannot be undone."
+                ),
+                "Delete",
+                Vec::new(),
+            );
+            return Some((id, Pending::Delete(target)));
+        }
+        Action::Yaml | Action::Describe => {
+            let r = resources::Row {
+                kind: &kinds::WORKFLOW,
+                obj: row.wf.clone(),
+            };
+            resources::object_action(&r, None, action, cx);
+        }
+        _ => {}
+    }
+    None
+}
+
+fn capitalise(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map(|f| f.to_uppercase().collect::<String>() + c.as_str())
+        .unwrap_or_default()
+}
+
+/// Sends what a confirmed dialog asked for; true when it was ours.
+pub fn on_confirm(pending: &mut Option<(u64, Pending)>, event: &ViewEvent, cx: &mut Cx) -> bool {
+    let ViewEvent::Confirmed { id, .. } = event else {
+        return false;
+    };
+    if pending.as_ref().is_none_or(|(p, _)| p != id) {
+        return false;
+    }
+    match pending.take().map(|(_, p)| p) {
+        Some(Pending::Delete(target)) => {
+            cx.info(format!("deleting {target}…"));
+            cx.api(ApiOp::Delete {
+                target,
+                dry_run: false,
+            });
+        }
+        Some(Pending::Shutdown(target, strategy)) => {
+            cx.info(format!(
+                "{} {target}…",
+                if strategy == "Stop" {
+                    "stopping"
+                } else {
+                    "terminating"
+                }
+            ));
+            cx.api(ApiOp::Patch {
+                target,
+                patch: PatchBody::Merge(shutdown_patch(strategy)),
+                dry_run: false,
+            });
+        }
+        None => {}
+    }
+    true
+}
+
+/// The runs list.
+pub struct RunsView {
+    pub table: TableState<RunRow>,
+    seen: Option<(Scope, Option<String>, u64)>,
+    dirty: bool,
+    pending: Option<(u64, Pending)>,
+    cache: RowCache,
+    /// Some run knows its experiment.
+    experiments: bool,
+}
+
+impl Default for RunsView {
+    fn default() -> Self {
+        RunsView::new(None)
+    }
+}
+
+impl RunsView {
+    /// The list, filtered by `arg` (an experiment, pipeline or name) when given.
+    pub fn new(arg: Option<&str>) -> RunsView {
+        let mut table = TableState {
+            sort: (usize::MAX, false),
+            ..TableState::default()
+        };
+        if let Some(f) = arg.and_then(|a| Filter::parse(a).ok()) {
+            table.filter = f;
+        }
+        RunsView {
+            table,
+            seen: None,
+            dirty: true,
+            pending: None,
+            cache: RowCache::default(),
+            experiments: false,
+        }
+    }
+
+    pub fn selected(&self) -> Option<&RunRow> {
+        self.table.selected_row()
+    }
+
+    fn model(&self, now: Timestamp, all_ns: bool, ascii: bool) -> RunsModel {
+        RunsModel::new(now, all_ns, ascii, self.experiments)
+    }
+}
+
+const HINTS: &[Action] = &[
+    Action::Enter,
+    Action::Terminate,
+    Action::Stop,
+    Action::Delete,
+    Action::Filter,
+];
+
+impl View for RunsView {
+    fn title(&self) -> String {
+        "runs".into()
+    }
+
+    fn layers(&self) -> &'static [&'static str] {
+        &["runs", "list"]
+    }
+
+    fn hints(&self) -> &'static [Action] {
+        HINTS
+    }
+
+    fn subscriptions(&self, scope: &Scope, subs: &mut Subscriptions) {
+        subs.watches
+            .insert(key(scope, self.table.filter.labels.clone()));
+        subs.access.extend(access_keys(scope));
+    }
+
+    fn on_action(&mut self, action: Action, cx: &mut Cx) -> Handled {
+        let model = self.model(cx.now, cx.scope.namespace().is_none(), false);
+        if table_nav(&mut self.table, &model, action, cx.page) == Handled::Yes {
+            return Handled::Yes;
+        }
+        match action {
+            Action::SortNext => {
+                let n = model.columns().len();
+                self.table.sort = ((self.table.sort.0.min(n - 1) + 1) % n, false);
+                self.dirty = true;
+            }
+            Action::SortReverse => {
+                self.table.sort.1 = !self.table.sort.1;
+                self.dirty = true;
+            }
+            Action::Back if !self.table.filter.is_empty() => {
+                self.table.filter = Filter::default();
+                self.dirty = true;
+            }
+            Action::Enter => {
+                if let Some(row) = self.selected() {
+                    cx.push(Box::new(detail::RunDetail::new(row.wf.clone())));
+                }
+            }
+            Action::Logs => {
+                let Some(row) = self.selected().cloned() else {
+                    return Handled::Yes;
+                };
+                // The run's pods; the run's page has each step's logs.
+                let r = resources::Row {
+                    kind: &kinds::WORKFLOW,
+                    obj: row.wf.clone(),
+                };
+                resources::object_action(&r, super::registry::RUNS.pods_of, action, cx);
+            }
+            Action::Terminate | Action::Stop | Action::Delete | Action::Yaml | Action::Describe => {
+                let Some(row) = self.selected().cloned() else {
+                    cx.info("no run selected");
+                    return Handled::Yes;
+                };
+                if let Some(p) = act_on(&row, action, cx) {
+                    self.pending = Some(p);
+                }
+            }
+            _ => return Handled::No,
+        }
+        Handled::Yes
+    }
+
+    fn on_event(&mut self, event: &ViewEvent, cx: &mut Cx) -> Handled {
+        if on_confirm(&mut self.pending, event, cx) {
+            Handled::Yes
+        } else {
+            Handled::No
+        }
+    }
+
+    fn sync(&mut self, cx: &mut Cx) {
+        let key = key(cx.scope, self.table.filter.labels.clone());
+        let version = cx.store.get(&key).map(|s| s.version).unwrap_or(0);
+        let seen = (cx.scope.clone(), self.table.filter.labels.clone(), version);
+        if !self.dirty && self.seen.as_ref() == Some(&seen) {
+            return;
+        }
+        let rows = rows_cached(cx.store, &key, &mut self.cache);
+        let experiments = rows.iter().any(|r| r.summary.experiment.is_some());
+        if experiments != self.experiments {
+            // The columns change: sort by AGE again.
+            self.experiments = experiments;
+            self.table.sort.0 = usize::MAX;
+        }
+        let model = self.model(cx.now, cx.scope.namespace().is_none(), false);
+        if self.table.sort.0 >= model.columns().len() {
+            self.table.sort = (model.age_column(), false);
+        }
+        self.table.rebuild(rows, &model);
+        self.table.scroll_into_view(cx.page.saturating_sub(1));
+        self.seen = Some(seen);
+        self.dirty = false;
+    }
+
+    fn filter(&self) -> Option<&Filter> {
+        Some(&self.table.filter)
+    }
+
+    fn set_filter(&mut self, filter: Filter, _cx: &mut Cx) -> bool {
+        self.table.filter = filter;
+        self.dirty = true;
+        true
+    }
+
+    fn reopen(&mut self, arg: Option<&str>, _cx: &mut Cx) -> bool {
+        if let Some(f) = arg.and_then(|a| Filter::parse(a).ok()) {
+            self.table.filter = f;
+            self.dirty = true;
+        }
+        true
+    }
+
+    fn render(&self, state: &State, area: Rect, buf: &mut Buffer) {
+        let key = key(&state.scope, self.table.filter.labels.clone());
+        let (marker, empty) = resources::watch_status(&[key], "runs", state);
+        let all = state.scope.namespace().is_none();
+        let model = self.model(state.now, all, state.theme.ascii);
+        let scope = if all { "all" } else { state.scope.label() };
+        // The source, on the bottom border.
+        let frame = table::Frame {
+            title: "runs",
+            scope: Some(scope),
+            marker,
+            empty: &empty,
+            focused: state.prompt.is_none() && state.confirm.is_none(),
+        };
+        table::render(&self.table, &model, &frame, &state.theme, area, buf);
+        let text = format!(" {SOURCE} ");
+        let w = text.chars().count() as u16;
+        if area.height > 2 && area.width > w + 14 {
+            buf.set_string(area.x + 1, area.y + area.height - 1, text, state.theme.dim);
+        }
+    }
+
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+}

@@ -1,0 +1,738 @@
+//! The runs screens over fixture Workflows shaped as the KFP v2 backend and
+//! Argo write them: the list's columns, the DAG tree with KFP plumbing
+//! folded (and raw), retries as attempts, the failed step spelled out, node
+//! details, the ASCII icon set, terminate/stop/delete with confirmation and
+//! their refusals, and a property test over generated (often malformed)
+//! node maps: every node drawn once, nothing panics.
+
+use kftui::app::effect::Effect;
+use kftui::app::msg::Msg;
+use kftui::app::state::State;
+use kftui::kube::kinds;
+use kftui::kube::types::{Access, AccessKey, ApiOp, PatchBody, WatchKey};
+use kftui::testing::{load, now, obj, press, render, state};
+use kftui::views::registry;
+use kftui::views::runs::dag::{self, Dag, fnv32a};
+use kftui::views::runs::detail::RunDetail;
+use kftui::views::runs::node::NodeDetail;
+use kftui::views::runs::{RunsView, model};
+use proptest::prelude::*;
+use serde_json::{Map, Value, json};
+
+const SIZES: [(u16, u16); 2] = [(80, 24), (120, 40)];
+
+fn snap(name: &str, s: &mut State) {
+    for (w, h) in SIZES {
+        s.size = (w, h);
+        let screen = render(s);
+        insta::with_settings!({ omit_expression => true }, {
+            insta::assert_snapshot!(format!("{name}_{w}x{h}"), screen);
+        });
+    }
+    s.size = (80, 24);
+}
+
+fn at(secs_ago: i64) -> String {
+    (now() - jiff::SignedDuration::from_secs(secs_ago)).to_string()
+}
+
+/// A task of a fixture run: name, phase of its executor pod ("" = not
+/// started past its driver), exit code.
+struct Task {
+    name: &'static str,
+    phase: &'static str,
+    exit: Option<i32>,
+}
+
+fn id(wf: &str, node_name: &str) -> String {
+    if node_name == wf {
+        wf.to_string()
+    } else {
+        format!("{wf}-{}", fnv32a(node_name))
+    }
+}
+
+/// A KFP v2 run as the backend compiles it and Argo reports it: entrypoint
+/// DAG > root-driver + root DAG > per task a driver pod and an executor
+/// DAG holding the `system-container-impl` pod.
+fn kfp_run(
+    name: &str,
+    phase: &str,
+    age: i64,
+    tasks: &[Task],
+    planned: &[&str],
+) -> kube::api::DynamicObject {
+    let mut nodes = Map::new();
+    let started = age - 5;
+    let mut add = |node_name: &str, extra: Value| {
+        let nid = id(name, node_name);
+        let mut v = json!({"id": nid, "name": node_name,
+            "displayName": node_name.rsplit('.').next().unwrap_or(node_name),
+            "templateScope": format!("local/{name}")});
+        json_patch::merge(&mut v, &extra);
+        nodes.insert(nid, v);
+    };
+    let root = format!("{name}.root");
+    add(
+        name,
+        json!({"type": "DAG", "templateName": "entrypoint", "phase": phase,
+            "startedAt": at(started), "children": [id(name, &format!("{name}.root-driver"))]}),
+    );
+    add(
+        &format!("{name}.root-driver"),
+        json!({"type": "Pod", "templateName": "system-dag-driver", "phase": "Succeeded",
+            "boundaryID": name, "startedAt": at(started), "finishedAt": at(started - 10),
+            "children": [id(name, &root)],
+            "outputs": {"parameters": [{"name": "execution-id", "value": "17"}], "exitCode": "0"}}),
+    );
+    let first = tasks
+        .first()
+        .map(|t| vec![id(name, &format!("{root}.{}-driver", t.name))])
+        .unwrap_or_default();
+    add(
+        &root,
+        json!({"type": "DAG", "templateName": "root", "phase": phase, "boundaryID": name,
+            "startedAt": at(started - 10), "children": first}),
+    );
+    let mut t0 = started - 10;
+    for (i, t) in tasks.iter().enumerate() {
+        let task = format!("{root}.{}", t.name);
+        let next: Vec<String> = tasks
+            .get(i + 1)
+            .filter(|_| t.phase == "Succeeded")
+            .map(|n| vec![id(name, &format!("{root}.{}-driver", n.name))])
+            .unwrap_or_default();
+        let mut driver_kids = Vec::new();
+        if !t.phase.is_empty() {
+            driver_kids.push(id(name, &task));
+        }
+        add(
+            &format!("{task}-driver"),
+            json!({"type": "Pod", "templateName": "system-container-driver",
+                "phase": if t.phase.is_empty() { "Running" } else { "Succeeded" },
+                "boundaryID": id(name, &root), "startedAt": at(t0),
+                "finishedAt": if t.phase.is_empty() { Value::Null } else { json!(at(t0 - 5)) },
+                "children": driver_kids,
+                "inputs": {"parameters": [{"name": "task-name", "value": t.name}]}}),
+        );
+        if t.phase.is_empty() {
+            break;
+        }
+        let done = t.phase != "Running";
+        let mut exec_kids = vec![id(name, &format!("{task}.executor"))];
+        exec_kids.extend(next);
+        let finished = if done {
+            json!(at(t0 - 45))
+        } else {
+            Value::Null
+        };
+        add(
+            &task,
+            json!({"type": "DAG", "templateName": "system-container-executor", "phase": t.phase,
+                "boundaryID": id(name, &root), "startedAt": at(t0 - 5), "finishedAt": finished,
+                "children": exec_kids,
+                "inputs": {"parameters": [{"name": "cached-decision", "value": "false"}]}}),
+        );
+        let mut pod = json!({"type": "Pod", "templateName": "system-container-impl", "phase": t.phase,
+            "boundaryID": id(name, &task), "startedAt": at(t0 - 5), "finishedAt": finished,
+            "hostNodeName": "cpu-node-0",
+            "resourcesDuration": {"cpu": 12, "memory": 84}});
+        if let Some(code) = t.exit {
+            pod["outputs"] = json!({"exitCode": code.to_string(),
+                "artifacts": [{"name": "main-logs", "s3": {"key": format!("artifacts/{name}/{}/main.log", t.name)}}],
+                "parameters": [{"name": "accuracy", "value": "0.93"}]});
+        }
+        if t.phase == "Failed" {
+            pod["message"] = json!("Error (exit code 1)");
+        }
+        add(&format!("{task}.executor"), pod);
+        t0 -= 50;
+    }
+    let mut status = json!({"phase": phase, "startedAt": at(started), "nodes": nodes});
+    if matches!(phase, "Succeeded" | "Failed") {
+        status["finishedAt"] = json!(at(t0));
+    }
+    if phase == "Failed" {
+        status["message"] = json!("child failed");
+    }
+    let suffix = name.rsplit('-').next().unwrap_or(name);
+    let spec_tasks: Map<String, Value> = planned
+        .iter()
+        .map(|t| (t.to_string(), json!({"taskInfo": {"name": t}})))
+        .collect();
+    let root_spec = json!({"dag": {"tasks": spec_tasks}});
+    obj(json!({
+        "apiVersion": "argoproj.io/v1alpha1", "kind": "Workflow",
+        "metadata": {"name": name, "namespace": "ml-research", "uid": format!("uid-{name}"),
+            "creationTimestamp": at(age),
+            "labels": {"pipeline/runid": format!("run-{suffix}"), "workflows.argoproj.io/phase": phase},
+            "annotations": {"pipelines.kubeflow.org/run_name": format!("Run of training-pipeline ({suffix})"),
+                "workflows.argoproj.io/pod-name-format": "v2"}},
+        "spec": {"entrypoint": "entrypoint",
+            "arguments": {"parameters": [
+                {"name": "components-root", "value": root_spec.to_string()},
+                {"name": "learning_rate", "value": "0.01"}]},
+            "templates": [{"name": "system-container-driver", "container": {"image": "driver",
+                "args": ["--type", "CONTAINER", "--pipeline_name", "training-pipeline"]}}]},
+        "status": status
+    }))
+}
+
+fn failed_run() -> kube::api::DynamicObject {
+    kfp_run(
+        "training-pipeline-f41ed",
+        "Failed",
+        3 * 3600,
+        &[
+            Task {
+                name: "load-data",
+                phase: "Succeeded",
+                exit: Some(0),
+            },
+            Task {
+                name: "preprocess",
+                phase: "Succeeded",
+                exit: Some(0),
+            },
+            Task {
+                name: "train-model",
+                phase: "Failed",
+                exit: Some(1),
+            },
+        ],
+        &["load-data", "preprocess", "train-model", "evaluate"],
+    )
+}
+
+fn running_run() -> kube::api::DynamicObject {
+    kfp_run(
+        "training-pipeline-r4nn1",
+        "Running",
+        230,
+        &[
+            Task {
+                name: "load-data",
+                phase: "Succeeded",
+                exit: Some(0),
+            },
+            Task {
+                name: "preprocess",
+                phase: "Running",
+                exit: None,
+            },
+        ],
+        &["load-data", "preprocess"],
+    )
+}
+
+/// A plain Argo workflow (no KFP) with a retried step.
+fn argo_run() -> kube::api::DynamicObject {
+    let n = |id: &str, v: Value| (id.to_string(), v);
+    let nodes: Map<String, Value> = [
+        n("dag-retry-4wkh8", json!({"id": "dag-retry-4wkh8", "name": "dag-retry-4wkh8", "displayName": "dag-retry-4wkh8",
+            "type": "DAG", "phase": "Succeeded", "templateName": "main", "children": ["dag-retry-4wkh8-1"],
+            "startedAt": at(7300), "finishedAt": at(7200)})),
+        n("dag-retry-4wkh8-1", json!({"id": "dag-retry-4wkh8-1", "name": "dag-retry-4wkh8.step1", "displayName": "step1",
+            "type": "Retry", "phase": "Succeeded", "boundaryID": "dag-retry-4wkh8",
+            "children": ["dag-retry-4wkh8-2", "dag-retry-4wkh8-3"], "startedAt": at(7300), "finishedAt": at(7200)})),
+        n("dag-retry-4wkh8-2", json!({"id": "dag-retry-4wkh8-2", "name": "dag-retry-4wkh8.step1(0)", "displayName": "step1(0)",
+            "type": "Pod", "phase": "Failed", "boundaryID": "dag-retry-4wkh8", "templateName": "flaky",
+            "message": "failed with exit code 1", "startedAt": at(7300), "finishedAt": at(7280)})),
+        n("dag-retry-4wkh8-3", json!({"id": "dag-retry-4wkh8-3", "name": "dag-retry-4wkh8.step1(1)", "displayName": "step1(1)",
+            "type": "Pod", "phase": "Succeeded", "boundaryID": "dag-retry-4wkh8", "templateName": "flaky",
+            "startedAt": at(7270), "finishedAt": at(7200)})),
+    ]
+    .into_iter()
+    .collect();
+    obj(json!({
+        "apiVersion": "argoproj.io/v1alpha1", "kind": "Workflow",
+        "metadata": {"name": "dag-retry-4wkh8", "namespace": "ml-research", "uid": "uid-dag-retry",
+            "creationTimestamp": at(7400)},
+        "spec": {"entrypoint": "main"},
+        "status": {"phase": "Succeeded", "startedAt": at(7300), "finishedAt": at(7200), "nodes": nodes}
+    }))
+}
+
+fn runs_state() -> State {
+    let root = registry::open("runs", None)
+        .expect("a screen")
+        .expect("opens");
+    let mut s = state(root);
+    load(
+        &mut s,
+        WatchKey::in_namespace(&kinds::WORKFLOW, Some("ml-research")),
+        vec![failed_run(), running_run(), argo_run()],
+    );
+    s
+}
+
+fn list(s: &State) -> &RunsView {
+    s.view()
+        .as_any()
+        .downcast_ref::<RunsView>()
+        .expect("runs view")
+}
+
+fn detail(s: &State) -> &RunDetail {
+    s.view()
+        .as_any()
+        .downcast_ref::<RunDetail>()
+        .expect("run detail")
+}
+
+fn select(s: &mut State, display: &str) {
+    press(s, &["g"]);
+    for _ in 0..10 {
+        if list(s).selected().map(|r| r.summary.display.as_str()) == Some(display) {
+            return;
+        }
+        press(s, &["j"]);
+    }
+    panic!("no run {display}");
+}
+
+fn row<'a>(screen: &'a str, text: &str) -> &'a str {
+    screen.lines().find(|l| l.contains(text)).unwrap_or("")
+}
+
+#[test]
+fn list_names_runs_and_counts_tasks_without_plumbing() {
+    let mut s = runs_state();
+    s.size = (120, 40);
+    let screen = render(&s);
+    s.size = (80, 24);
+    // Newest first; display names from the KFP annotation, else the name.
+    let failed = row(&screen, "Run of training-pipeline (f41ed)");
+    assert!(failed.contains("✖ Failed"), "{screen}");
+    assert!(failed.contains("training-pipeline"), "{failed}");
+    // Three executor pods done, none of the four driver pods counted; the
+    // pipeline spec has a fourth task that never started.
+    assert!(failed.contains("3/4"), "{failed}");
+    let running = row(&screen, "Run of training-pipeline (r4nn1)");
+    assert!(
+        running.contains("● Running") && running.contains("1/2"),
+        "{running}"
+    );
+    let plain = row(&screen, "dag-retry-4wkh8");
+    // A retried step counts once.
+    assert!(
+        plain.contains("✔ Succeeded") && plain.contains("1/1"),
+        "{plain}"
+    );
+    assert!(plain.contains(" - "), "no pipeline: {plain}");
+    assert!(
+        screen.contains("source: Argo Workflows (no KFP API)"),
+        "{screen}"
+    );
+    // Order: newest first.
+    let pos = |t: &str| screen.find(t).unwrap_or(usize::MAX);
+    assert!(pos("(r4nn1)") < pos("dag-retry") && pos("dag-retry") < pos("(f41ed)"));
+    // The filter finds runs by pipeline and status words.
+    press(&mut s, &["/"]);
+    kftui::testing::type_text(&mut s, "failed");
+    press(&mut s, &["enter"]);
+    assert_eq!(list(&s).table.rows.len(), 1);
+    press(&mut s, &["esc"]);
+    assert_eq!(list(&s).table.rows.len(), 3);
+    // `:runs ARG` opens filtered.
+    let v = RunsView::new(Some("r4nn1"));
+    assert_eq!(v.table.filter.needle, "r4nn1");
+    snap("runs_list", &mut s);
+}
+
+#[test]
+fn tree_folds_kfp_plumbing_and_spells_out_the_failure() {
+    let mut s = runs_state();
+    select(&mut s, "Run of training-pipeline (f41ed)");
+    press(&mut s, &["enter"]);
+    let d = detail(&s);
+    let labels: Vec<String> = d
+        .rows
+        .iter()
+        .map(|r| format!("{}{} {}", r.prefix(false), r.phase.icon(false), r.label))
+        .collect();
+    assert_eq!(
+        labels,
+        vec![
+            "✖ training-pipeline-f41ed",
+            "├─✔ load-data",
+            "├─✔ preprocess",
+            "└─✖ train-model",
+        ]
+    );
+    // The task row is the executor pod, with its driver folded in.
+    let train = d.rows[3].clone();
+    let node = d.row.dag.get(&train.id).expect("node");
+    assert_eq!(node.template, "system-container-impl");
+    assert!(train.driver.is_some() && train.folded.len() == 2);
+    let screen = render(&s);
+    assert!(
+        screen.contains("✖ train-model failed: exit code 1 · Error (exit code 1)"),
+        "{screen}"
+    );
+    assert!(screen.contains("run: child failed"), "{screen}");
+    assert!(screen.contains("learning_rate=0.01"), "{screen}");
+    assert!(!screen.contains("components-root"), "{screen}");
+    snap("run_tree_failed", &mut s);
+
+    // `f` jumps to the failed node; `r` shows every Argo node.
+    press(&mut s, &["g", "f"]);
+    assert_eq!(detail(&s).selected, 3);
+    press(&mut s, &["r"]);
+    let d = detail(&s);
+    assert_eq!(d.rows.len(), d.row.dag.nodes.len());
+    assert!(d.raw);
+    let selected = d.selected_row().expect("selection kept");
+    assert_eq!(selected.id, train.id, "the same node stays selected");
+    s.size = (120, 40);
+    let screen = render(&s);
+    s.size = (80, 24);
+    assert!(
+        screen.contains("train-model-driver") && screen.contains("root-driver"),
+        "{screen}"
+    );
+    assert!(screen.contains("[raw nodes]"), "{screen}");
+    press(&mut s, &["r"]);
+
+    // Node details: exit code, message, pod, driver, outputs, artifacts.
+    press(&mut s, &["enter"]);
+    assert!(s.view().as_any().downcast_ref::<NodeDetail>().is_some());
+    s.size = (120, 40);
+    let screen = render(&s);
+    s.size = (80, 24);
+    for want in [
+        "Phase         Failed · exit code 1",
+        "Message       Error (exit code 1)",
+        "training-pipeline-f41ed-system-container-impl-",
+        "KFP driver",
+        "accuracy = 0.93",
+        "main-logs",
+    ] {
+        assert!(screen.contains(want), "{want} missing:\n{screen}");
+    }
+    snap("run_node_detail", &mut s);
+    // The pod watch has not listed: logs are still tried, on `main`.
+    let effects = press(&mut s, &["l"]);
+    let _ = effects;
+    let logs = s
+        .view()
+        .as_any()
+        .downcast_ref::<kftui::views::logs::LogsView>()
+        .expect("logs");
+    assert_eq!(logs.spec().container.as_deref(), Some("main"));
+    assert!(
+        logs.spec()
+            .pod
+            .starts_with("training-pipeline-f41ed-system-container-impl-")
+    );
+}
+
+#[test]
+fn a_gone_pod_says_where_its_logs_went() {
+    let mut s = runs_state();
+    select(&mut s, "Run of training-pipeline (f41ed)");
+    press(&mut s, &["enter", "f"]);
+    let wf = detail(&s).row.wf.clone();
+    // The run's pods are listed and the failed step's pod is not among them.
+    load(&mut s, kftui::views::runs::detail::pods_key(&wf), vec![]);
+    press(&mut s, &["l"]);
+    assert!(s.view().as_any().downcast_ref::<RunDetail>().is_some());
+    let notice = s.notice.clone().expect("a notice").text;
+    assert!(
+        notice.contains("is gone")
+            && notice.contains(
+                "archived at s3 key artifacts/training-pipeline-f41ed/train-model/main.log"
+            ),
+        "{notice}"
+    );
+}
+
+#[test]
+fn running_run_and_retries_and_ascii() {
+    let mut s = runs_state();
+    select(&mut s, "Run of training-pipeline (r4nn1)");
+    press(&mut s, &["enter"]);
+    let d = detail(&s);
+    let labels: Vec<String> = d
+        .rows
+        .iter()
+        .map(|r| format!("{}{} {}", r.prefix(true), r.phase.icon(true), r.label))
+        .collect();
+    assert_eq!(
+        labels,
+        vec![
+            "* training-pipeline-r4nn1",
+            "|-+ load-data",
+            "`-* preprocess"
+        ]
+    );
+    press(&mut s, &["g", "R"]);
+    assert_eq!(detail(&s).selected, 2);
+    press(&mut s, &["R"]);
+    assert_eq!(detail(&s).selected, 0, "wraps to the root, running too");
+    s.theme.ascii = true;
+    let screen = render(&s);
+    assert!(screen.contains("`-* preprocess"), "{screen}");
+    assert!(!screen.contains('●'), "{screen}");
+    snap("run_tree_running_ascii", &mut s);
+    s.theme.ascii = false;
+
+    press(&mut s, &["esc"]);
+    select(&mut s, "dag-retry-4wkh8");
+    press(&mut s, &["enter"]);
+    let d = detail(&s);
+    let labels: Vec<String> = d
+        .rows
+        .iter()
+        .map(|r| format!("{}{} {}", r.prefix(false), r.phase.icon(false), r.label))
+        .collect();
+    assert_eq!(
+        labels,
+        vec![
+            "✔ dag-retry-4wkh8",
+            "└─✔ step1",
+            "  ├─✖ step1(0)",
+            "  └─✔ step1(1)"
+        ]
+    );
+    assert!(render(&s).contains("failed with exit code 1"));
+}
+
+fn api_ops(effects: &[Effect]) -> Vec<ApiOp> {
+    effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Api { op, .. } => Some(op.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn terminate_stop_and_delete_confirm_first_and_refuse_with_reasons() {
+    let mut s = runs_state();
+    select(&mut s, "Run of training-pipeline (r4nn1)");
+    let effects = press(&mut s, &["T"]);
+    assert!(api_ops(&effects).is_empty(), "asks first");
+    let screen = render(&s);
+    assert!(screen.contains("Terminate run"), "{screen}");
+    let ops = api_ops(&press(&mut s, &["y"]));
+    match ops.as_slice() {
+        [
+            ApiOp::Patch {
+                target,
+                patch: PatchBody::Merge(p),
+                ..
+            },
+        ] => {
+            assert_eq!(target.name, "training-pipeline-r4nn1");
+            assert_eq!(p, &json!({"spec": {"shutdown": "Terminate"}}));
+        }
+        other => panic!("{other:?}"),
+    }
+    let ops = api_ops(&press(&mut s, &["S", "y"]));
+    assert!(
+        matches!(ops.as_slice(), [ApiOp::Patch { patch: PatchBody::Merge(p), .. }]
+        if p.pointer("/spec/shutdown") == Some(&json!("Stop")))
+    );
+    // A finished run has nothing to terminate.
+    select(&mut s, "Run of training-pipeline (f41ed)");
+    let effects = press(&mut s, &["T"]);
+    assert!(s.confirm.is_none() && api_ops(&effects).is_empty());
+    assert!(
+        s.notice
+            .as_ref()
+            .is_some_and(|n| n.text.contains("already failed"))
+    );
+    // Delete asks, then deletes the workflow; `n` cancels.
+    press(&mut s, &["ctrl-d"]);
+    assert!(render(&s).contains("Delete run"));
+    assert!(api_ops(&press(&mut s, &["n"])).is_empty());
+    let ops = api_ops(&press(&mut s, &["ctrl-d", "y"]));
+    assert!(
+        matches!(ops.as_slice(), [ApiOp::Delete { target, .. }] if target.name == "training-pipeline-f41ed")
+    );
+    // Denied by the server: the reason, no dialog.
+    send_access(
+        &mut s,
+        "delete",
+        "workflows.argoproj.io is forbidden for alice",
+    );
+    press(&mut s, &["ctrl-d"]);
+    assert!(s.confirm.is_none());
+    assert!(
+        s.notice
+            .as_ref()
+            .is_some_and(|n| n.text.contains("forbidden for alice"))
+    );
+    // Read-only: refused on the list and on the run's page.
+    s.readonly = Some("read-only (--readonly)".into());
+    select(&mut s, "Run of training-pipeline (r4nn1)");
+    for keys in [&["T"][..], &["S"], &["enter", "T"]] {
+        let effects = press(&mut s, keys);
+        assert!(
+            api_ops(&effects).is_empty() && s.confirm.is_none(),
+            "{keys:?}"
+        );
+        assert!(
+            s.notice
+                .as_ref()
+                .is_some_and(|n| n.text.contains("read-only")),
+            "{keys:?}"
+        );
+    }
+}
+
+fn send_access(s: &mut State, verb: &'static str, why: &str) {
+    kftui::testing::send(
+        s,
+        Msg::Access(
+            AccessKey {
+                verb,
+                kind: &kinds::WORKFLOW,
+                namespace: Some("ml-research".into()),
+            },
+            Access::Denied(why.into()),
+        ),
+    );
+}
+
+#[test]
+fn malformed_status_says_so() {
+    let wf = obj(json!({
+        "apiVersion": "argoproj.io/v1alpha1", "kind": "Workflow",
+        "metadata": {"name": "odd", "namespace": "ml-research", "uid": "uid-odd", "creationTimestamp": at(60)},
+        "status": {"phase": "Running", "nodes": {
+            "odd": {"type": "DAG", "phase": "Running", "children": ["odd-1", "missing"]},
+            "odd-1": {"type": "Pod", "displayName": "a", "children": ["odd-2"], "boundaryID": "odd-2"},
+            "odd-2": {"type": "Pod", "displayName": "b", "children": ["odd-1"], "boundaryID": "odd-1",
+                "startedAt": "yesterday"},
+            "odd-3": 7
+        }}
+    }));
+    let root = Box::new(RunDetail::new(std::sync::Arc::new(wf)));
+    let s = state(root);
+    let screen = render(&s);
+    assert!(screen.contains("status.nodes:"), "{screen}");
+    assert!(screen.contains("missing"), "{screen}");
+    let d = detail(&s);
+    assert_eq!(d.rows.len(), 3, "every readable node once");
+    // No nodes at all.
+    let wf = obj(
+        json!({"apiVersion": "argoproj.io/v1alpha1", "kind": "Workflow",
+        "metadata": {"name": "new", "namespace": "ml-research", "uid": "uid-new"}}),
+    );
+    let s = state(Box::new(RunDetail::new(std::sync::Arc::new(wf))));
+    let screen = render(&s);
+    assert!(screen.contains("No nodes yet"), "{screen}");
+    assert!(screen.contains("◷ Pending"), "{screen}");
+    assert!(screen.contains("duration -"), "{screen}");
+}
+
+const TYPES: [&str; 7] = [
+    "Pod",
+    "DAG",
+    "Retry",
+    "Steps",
+    "StepGroup",
+    "TaskGroup",
+    "Skipped",
+];
+const PHASES: [&str; 7] = [
+    "Pending",
+    "Running",
+    "Succeeded",
+    "Failed",
+    "Error",
+    "Omitted",
+    "",
+];
+const TEMPLATES: [&str; 4] = [
+    "system-container-driver",
+    "system-dag-driver",
+    "system-container-executor",
+    "work",
+];
+
+/// One generated node: its id slot, children and boundary slots (slots past
+/// the node count name nodes that do not exist), type, phase, template,
+/// start time form.
+type Gen = (usize, Vec<usize>, Option<usize>, usize, usize, usize, u8);
+
+fn generated(nodes: &[Gen]) -> Value {
+    let name = |i: usize| {
+        if i == 0 {
+            "w".to_string()
+        } else {
+            format!("w-{i}")
+        }
+    };
+    let mut map = Map::new();
+    for (slot, kids, boundary, ty, ph, tpl, time) in nodes {
+        let mut v = json!({
+            "id": name(*slot), "name": format!("w.n{slot}"), "displayName": format!("n{slot}"),
+            "type": TYPES[*ty % TYPES.len()], "phase": PHASES[*ph % PHASES.len()],
+            "templateName": TEMPLATES[*tpl % TEMPLATES.len()],
+            "children": kids.iter().map(|k| name(*k)).collect::<Vec<_>>(),
+        });
+        if let Some(b) = boundary {
+            v["boundaryID"] = json!(name(*b));
+        }
+        match time % 4 {
+            0 => v["startedAt"] = json!(at(i64::from(*time) * 7)),
+            1 => v["startedAt"] = json!("not a time"),
+            2 => v["startedAt"] = json!(12),
+            _ => {}
+        }
+        map.insert(name(*slot), v);
+    }
+    json!({
+        "apiVersion": "argoproj.io/v1alpha1", "kind": "Workflow",
+        "metadata": {"name": "w", "namespace": "ml-research", "uid": "uid-w", "creationTimestamp": at(100)},
+        "status": {"phase": "Failed", "nodes": map}
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 96, ..ProptestConfig::default() })]
+
+    #[test]
+    fn any_node_map_draws_every_node_once(
+        nodes in proptest::collection::vec(
+            (0usize..16, proptest::collection::vec(0usize..20, 0..4), proptest::option::of(0usize..20),
+             0usize..7, 0usize..7, 0usize..4, any::<u8>()),
+            0..24)
+    ) {
+        let wf = generated(&nodes);
+        let d = Dag::from_workflow("w", &wf);
+        let raw = dag::rows(&d, true);
+        let mut ids: Vec<&str> = raw.iter().map(|r| r.id.as_str()).collect();
+        ids.sort();
+        let mut want: Vec<&str> = d.nodes.keys().map(String::as_str).collect();
+        want.sort();
+        prop_assert_eq!(ids, want, "raw: every node exactly once");
+        let folded = dag::rows(&d, false);
+        let mut shown: Vec<&str> = folded.iter().flat_map(|r| r.folded.iter().map(String::as_str)).collect();
+        shown.extend(folded.iter().filter_map(|r| r.driver.as_deref()));
+        let before = shown.len();
+        shown.sort();
+        shown.dedup();
+        prop_assert_eq!(before, shown.len(), "folded: no node twice");
+        for r in &folded {
+            prop_assert!(r.prefix(false).chars().count() <= 2 * r.depth);
+        }
+        let _ = dag::first_failure(&d, &folded);
+        let (done, total) = d.progress();
+        prop_assert!(done <= total);
+        // The page renders at both sizes, raw and folded.
+        let o = obj(wf);
+        let _ = model::summary(&o, &d);
+        let mut s = state(Box::new(RunDetail::new(std::sync::Arc::new(o))));
+        for (w, h) in SIZES {
+            s.size = (w, h);
+            let _ = render(&s);
+        }
+        press(&mut s, &["r", "f", "enter"]);
+        let _ = render(&s);
+    }
+}

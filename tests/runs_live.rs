@@ -1,0 +1,178 @@
+//! The runs screens against the API emulator over real HTTP, through the
+//! real runtime: the demo runs listed by their KFP names, the failed run's
+//! tree with its failed step found and its logs, a running run advancing on
+//! screen with no key pressed, terminate (the emulator's Argo controller
+//! honours `spec.shutdown`) and delete with confirmation. One emulator.
+
+use kftui::app::runtime::Runtime;
+use kftui::app::state::{Connection, Scope, State};
+use kftui::kube::client;
+use kftui::testing::state;
+use kftui::views::logs::LogsView;
+use kftui::views::registry;
+use kftui::views::runs::RunsView;
+use kftui::views::runs::detail::RunDetail;
+use kftui_emulator::{Emulator, EmulatorConfig};
+
+mod common;
+
+use common::driver::Driver;
+
+fn row<'a>(screen: &'a str, text: &str) -> &'a str {
+    screen.lines().find(|l| l.contains(text)).unwrap_or("")
+}
+
+fn select_run(d: &mut Driver, text: &str) {
+    d.keys(&["/"]);
+    d.keys(&["ctrl-u"]);
+    d.text(text);
+    d.keys(&["enter"]);
+}
+
+fn progress(s: &State) -> Option<(usize, usize)> {
+    s.view()
+        .as_any()
+        .downcast_ref::<RunDetail>()
+        .and_then(|d| d.row.summary.progress)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn demo_runs_trees_logs_terminate_and_delete() {
+    let emu = Emulator::start(EmulatorConfig {
+        speed: 8.0,
+        ..EmulatorConfig::default()
+    })
+    .await
+    .expect("emulator starts");
+    let kubeconfig = emu.kubeconfig();
+    let (client, info) = client::connect(&kubeconfig, None).await.expect("connects");
+    let root = registry::open("runs", None)
+        .expect("screen")
+        .expect("opens");
+    let mut s = state(root);
+    s.size = (120, 40);
+    s.scope = Scope::Namespace("ml-research".into());
+    s.connection = Connection::Connected(info);
+    let rt = Runtime::new(Some(client), Some(kubeconfig), None);
+    let mut d = Driver::new(rt, s);
+
+    // The list: three demo runs in ml-research, by their KFP run names.
+    let screen = d
+        .until("the demo runs", 30, |s, _| {
+            s.view()
+                .as_any()
+                .downcast_ref::<RunsView>()
+                .is_some_and(|v| v.table.rows.len() >= 3)
+        })
+        .await;
+    if std::env::var("RUNS_DEBUG").is_ok() {
+        let v = d.s.view().as_any().downcast_ref::<RunsView>().expect("v");
+        for r in &v.table.rows {
+            let mut ns: Vec<_> = r
+                .dag
+                .nodes
+                .values()
+                .map(|n| format!("{} {} {} {}", n.display, n.kind, n.template, n.phase_word))
+                .collect();
+            ns.sort();
+            eprintln!(
+                "{} {:?}\n  {}",
+                r.summary.display,
+                r.summary.progress,
+                ns.join("\n  ")
+            );
+        }
+    }
+    let failed = row(&screen, "✖ Failed");
+    assert!(failed.contains("Run of training-pipeline ("), "{screen}");
+    assert!(failed.contains("3/4"), "three of four tasks ran: {failed}");
+    assert!(row(&screen, "✔ Succeeded").contains("4/4"), "{screen}");
+
+    // The failed run: the tree, the failed step found, its logs.
+    select_run(&mut d, "failed");
+    d.keys(&["enter"]);
+    let screen = d
+        .until("the failed run's tree", 10, |_, scr| {
+            scr.contains("└─✖ train-model")
+        })
+        .await;
+    for want in [
+        "✔ load-data",
+        "✔ preprocess",
+        "✖ train-model failed: exit code 1",
+    ] {
+        assert!(screen.contains(want), "{want}:\n{screen}");
+    }
+    assert!(!screen.contains("driver"), "plumbing folded:\n{screen}");
+    d.keys(&["f", "l"]);
+    let screen = d
+        .until("the failed step's logs", 30, |_, scr| {
+            scr.contains("failed: exit status 1")
+        })
+        .await;
+    let logs =
+        d.s.view()
+            .as_any()
+            .downcast_ref::<LogsView>()
+            .expect("logs view");
+    assert_eq!(logs.spec().container.as_deref(), Some("main"), "{screen}");
+    assert!(logs.spec().pod.contains("system-container-impl"));
+    d.keys(&["esc", "esc", "esc"]);
+
+    // The running run advances with no key pressed.
+    select_run(&mut d, "running");
+    d.keys(&["enter"]);
+    d.until("the running run's tree", 10, |s, _| progress(s).is_some())
+        .await;
+    let (first, total) = progress(&d.s).expect("progress");
+    assert!(first < total, "{first}/{total}");
+    d.until("a task finishing", 60, |s, _| {
+        progress(s).is_some_and(|(done, _)| done > first)
+    })
+    .await;
+
+    // Terminate: confirmed, then Argo (the emulator) fails the run with
+    // its shutdown message.
+    d.keys(&["T"]);
+    let screen = d.until("the dialog", 5, |s, _| s.confirm.is_some()).await;
+    assert!(screen.contains("Terminate run"), "{screen}");
+    d.keys(&["y"]);
+    let screen = d
+        .until("the run terminated", 30, |_, scr| {
+            scr.contains("Stopped with strategy 'Terminate'")
+        })
+        .await;
+    assert!(screen.contains("✖ Failed"), "{screen}");
+    assert!(
+        !screen.contains("status.nodes:"),
+        "a well-formed map:\n{screen}"
+    );
+    assert!(
+        screen.contains("workflow shutdown with strategy:  Terminate"),
+        "the killed step says why:\n{screen}"
+    );
+    if std::env::var("RUNS_DEBUG").is_ok() {
+        eprintln!("{screen}");
+    }
+
+    // Delete with confirmation: the run's page says it is gone.
+    d.keys(&["ctrl-d", "y"]);
+    d.until("the run deleted", 30, |_, scr| {
+        scr.contains("no longer exists")
+    })
+    .await;
+    d.keys(&["esc"]);
+    let screen = d
+        .until("the list without it", 10, |s, _| {
+            s.view()
+                .as_any()
+                .downcast_ref::<RunsView>()
+                .is_some_and(|v| v.table.total == 2)
+        })
+        .await;
+    assert!(!screen.contains("Stopped with"), "{screen}");
+    if std::env::var("RUNS_DEBUG").is_ok() {
+        eprintln!("{screen}");
+    }
+    emu.shutdown().await;
+}
