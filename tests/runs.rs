@@ -8,6 +8,7 @@
 use kftui::app::effect::Effect;
 use kftui::app::msg::Msg;
 use kftui::app::state::State;
+use kftui::kube::errors::ApiFailure;
 use kftui::kube::kinds;
 use kftui::kube::types::{Access, AccessKey, ApiOp, PatchBody, WatchKey};
 use kftui::testing::{load, now, obj, press, render, state};
@@ -254,6 +255,21 @@ fn argo_run() -> kube::api::DynamicObject {
 }
 
 fn runs_state() -> State {
+    let mut s = runs_state_asking();
+    answer_kfp(
+        &mut s,
+        Err(ApiFailure::from_status(
+            503,
+            "ServiceUnavailable",
+            "no endpoints available for service \"ml-pipeline\"",
+        )),
+        json!({}),
+    );
+    s
+}
+
+/// The list before the KFP API answered.
+fn runs_state_asking() -> State {
     let root = registry::open("runs", None)
         .expect("a screen")
         .expect("opens");
@@ -264,6 +280,40 @@ fn runs_state() -> State {
         vec![failed_run(), running_run(), argo_run()],
     );
     s
+}
+
+/// Answers the list's KFP API requests (runs with `result`, experiments
+/// with `experiments` when the runs answer is Ok) until it asks no more.
+fn answer_kfp(s: &mut State, result: Result<Value, ApiFailure>, experiments: Value) {
+    for _ in 0..4 {
+        let ids = list(s).kfp_pending();
+        if ids.is_empty() {
+            return;
+        }
+        let (runs, exps) = (ids[0], ids.get(1).copied());
+        if let Some(e) = exps {
+            let r = match &result {
+                Ok(_) => Ok(experiments.clone()),
+                Err(e) => Err(e.clone()),
+            };
+            kftui::testing::send(
+                s,
+                Msg::Api {
+                    id: e,
+                    what: "GET experiments".into(),
+                    result: r,
+                },
+            );
+        }
+        kftui::testing::send(
+            s,
+            Msg::Api {
+                id: runs,
+                what: "GET runs".into(),
+                result: result.clone(),
+            },
+        );
+    }
 }
 
 fn list(s: &State) -> &RunsView {
@@ -321,8 +371,8 @@ fn list_names_runs_and_counts_tasks_without_plumbing() {
     );
     assert!(plain.contains(" - "), "no pipeline: {plain}");
     assert!(
-        screen.contains("source: Argo Workflows (no KFP API)"),
-        "{screen}"
+        screen.contains("source: Argo Workflows only (KFP API: the API server is unavailable"),
+        "the source, and why not the KFP API: {screen}"
     );
     // Order: newest first.
     let pos = |t: &str| screen.find(t).unwrap_or(usize::MAX);
@@ -735,4 +785,82 @@ proptest! {
         press(&mut s, &["r", "f", "enter"]);
         let _ = render(&s);
     }
+}
+
+#[test]
+fn with_the_kfp_api_experiments_show_and_terminate_and_retry_go_through_it() {
+    let mut s = runs_state_asking();
+    s.size = (120, 40);
+    let screen = render(&s);
+    assert!(
+        screen.contains("asking the KFP API at ml-pipeline.kubeflow:8888"),
+        "{screen}"
+    );
+    answer_kfp(
+        &mut s,
+        Ok(json!({"runs": [
+            {"run_id": "run-f41ed", "display_name": "Run of training-pipeline (f41ed)",
+             "experiment_id": "e1", "storage_state": "AVAILABLE", "state": "FAILED"},
+            {"run_id": "run-r4nn1", "display_name": "Run of training-pipeline (r4nn1)",
+             "experiment_id": "e1", "storage_state": "AVAILABLE", "state": "RUNNING"}]})),
+        json!({"experiments": [{"experiment_id": "e1", "display_name": "training-experiments"}]}),
+    );
+    s.size = (120, 40);
+    let screen = render(&s);
+    assert!(screen.contains("EXPERIMENT"), "{screen}");
+    assert!(
+        row(&screen, "(f41ed)").contains("training-experiments"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains(
+            "source: KFP API (ml-pipeline.kubeflow:8888, service proxy) + Argo Workflows"
+        ),
+        "{screen}"
+    );
+    // Sorted by AGE still (the columns moved).
+    let pos = |t: &str| screen.find(t).unwrap_or(usize::MAX);
+    assert!(pos("(r4nn1)") < pos("(f41ed)"));
+    s.size = (80, 24);
+    // Terminate goes to KFP's :terminate.
+    select(&mut s, "Run of training-pipeline (r4nn1)");
+    let ops = api_ops(&press(&mut s, &["T", "y"]));
+    assert!(
+        matches!(ops.as_slice(), [ApiOp::Proxy { method: "POST", path, .. }] if path == "/apis/v2beta1/runs/run-r4nn1:terminate"),
+        "{ops:?}"
+    );
+    // Retry: only a failed run, through KFP's :retry.
+    let ops = api_ops(&press(&mut s, &["ctrl-y"]));
+    assert!(ops.is_empty());
+    assert!(
+        s.notice
+            .as_ref()
+            .is_some_and(|n| n.text.contains("only a failed run"))
+    );
+    select(&mut s, "Run of training-pipeline (f41ed)");
+    let ops = api_ops(&press(&mut s, &["ctrl-y"]));
+    assert!(
+        matches!(ops.as_slice(), [ApiOp::Proxy { path, .. }] if path == "/apis/v2beta1/runs/run-f41ed:retry"),
+        "{ops:?}"
+    );
+    // The run's page names the experiment too.
+    press(&mut s, &["enter"]);
+    assert!(render(&s).contains("Experiment training-experiments"));
+}
+
+#[test]
+fn without_the_kfp_api_retry_says_it_needs_it() {
+    let mut s = runs_state();
+    select(&mut s, "Run of training-pipeline (f41ed)");
+    let ops = api_ops(&press(&mut s, &["ctrl-y"]));
+    assert!(ops.is_empty());
+    let text = s.notice.clone().expect("notice").text;
+    assert!(
+        text.contains("retry needs the KFP API") && text.contains("no endpoints available"),
+        "{text}"
+    );
+    // Terminate falls back to the Workflow's spec.shutdown.
+    select(&mut s, "Run of training-pipeline (r4nn1)");
+    let ops = api_ops(&press(&mut s, &["T", "y"]));
+    assert!(matches!(ops.as_slice(), [ApiOp::Patch { .. }]), "{ops:?}");
 }

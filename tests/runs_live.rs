@@ -39,7 +39,7 @@ fn progress(s: &State) -> Option<(usize, usize)> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn demo_runs_trees_logs_terminate_and_delete() {
     let emu = Emulator::start(EmulatorConfig {
-        speed: 8.0,
+        speed: 4.0,
         ..EmulatorConfig::default()
     })
     .await
@@ -57,32 +57,25 @@ async fn demo_runs_trees_logs_terminate_and_delete() {
     let mut d = Driver::new(rt, s);
 
     // The list: three demo runs in ml-research, by their KFP run names.
+    d.until("the demo runs", 30, |s, _| {
+        s.view()
+            .as_any()
+            .downcast_ref::<RunsView>()
+            .is_some_and(|v| v.table.rows.len() >= 3)
+    })
+    .await;
+    // The KFP API answers through the service proxy: the source says so and
+    // the runs have their experiments.
     let screen = d
-        .until("the demo runs", 30, |s, _| {
-            s.view()
-                .as_any()
-                .downcast_ref::<RunsView>()
-                .is_some_and(|v| v.table.rows.len() >= 3)
+        .until("the KFP API's answer", 30, |_, scr| {
+            scr.contains("source: KFP API (ml-pipeline.kubeflow:8888")
+                && scr.contains("training-experiments")
         })
         .await;
-    if std::env::var("RUNS_DEBUG").is_ok() {
-        let v = d.s.view().as_any().downcast_ref::<RunsView>().expect("v");
-        for r in &v.table.rows {
-            let mut ns: Vec<_> = r
-                .dag
-                .nodes
-                .values()
-                .map(|n| format!("{} {} {} {}", n.display, n.kind, n.template, n.phase_word))
-                .collect();
-            ns.sort();
-            eprintln!(
-                "{} {:?}\n  {}",
-                r.summary.display,
-                r.summary.progress,
-                ns.join("\n  ")
-            );
-        }
-    }
+    assert!(
+        row(&screen, "✖ Failed").contains("training-experiments"),
+        "{screen}"
+    );
     let failed = row(&screen, "✖ Failed");
     assert!(failed.contains("Run of training-pipeline ("), "{screen}");
     assert!(failed.contains("3/4"), "three of four tasks ran: {failed}");
@@ -151,9 +144,15 @@ async fn demo_runs_trees_logs_terminate_and_delete() {
         screen.contains("workflow shutdown with strategy:  Terminate"),
         "the killed step says why:\n{screen}"
     );
-    if std::env::var("RUNS_DEBUG").is_ok() {
-        eprintln!("{screen}");
-    }
+
+    // Retry through the KFP API: the terminated run runs again.
+    d.keys(&["ctrl-y"]);
+    let screen = d
+        .until("the retried run running", 30, |_, scr| {
+            scr.contains("Status     ● Running")
+        })
+        .await;
+    assert!(!screen.contains("Stopped with strategy"), "{screen}");
 
     // Delete with confirmation: the run's page says it is gone.
     d.keys(&["ctrl-d", "y"]);
@@ -171,8 +170,66 @@ async fn demo_runs_trees_logs_terminate_and_delete() {
         })
         .await;
     assert!(!screen.contains("Stopped with"), "{screen}");
-    if std::env::var("RUNS_DEBUG").is_ok() {
-        eprintln!("{screen}");
-    }
+
+    // A new run through the KFP API with a parameter: a Workflow the
+    // controller runs to the end, listed under its display name.
+    let client = emu
+        .client(kftui_emulator::DemoUser::Admin)
+        .await
+        .expect("client");
+    let ep = kftui::kube::kfp::Endpoint::default();
+    let call = |op: kftui::kube::types::ApiOp| {
+        let client = client.clone();
+        async move { kftui::kube::ops::perform(client, op).await }
+    };
+    let pipelines = call(ep.list_pipelines("ml-research"))
+        .await
+        .expect("pipelines");
+    let hello = pipelines["pipelines"]
+        .as_array()
+        .and_then(|ps| ps.iter().find(|p| p["display_name"] == "hello-world"))
+        .cloned()
+        .expect("the hello-world pipeline");
+    let pid = hello["pipeline_id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let versions = call(ep.list_versions(&pid)).await.expect("versions");
+    let version = &versions["pipeline_versions"][0];
+    assert_eq!(
+        version.pointer("/pipeline_spec/root/inputDefinitions/parameters/message/defaultValue"),
+        Some(&serde_json::json!("Hello, World!"))
+    );
+    let exps = call(ep.list_experiments("ml-research"))
+        .await
+        .expect("experiments");
+    let exp = exps["experiments"][0]["experiment_id"].clone();
+    let run = call(ep.create_run(serde_json::json!({
+        "display_name": "hello from the test", "experiment_id": exp,
+        "pipeline_version_reference": {"pipeline_id": pid,
+            "pipeline_version_id": version["pipeline_version_id"]},
+        "runtime_config": {"parameters": {"message": "hi"}}})))
+    .await
+    .expect("a new run");
+    assert_eq!(run["state"], "PENDING", "{run}");
+    // A bad parameter is refused in words.
+    let bad = call(ep.create_run(serde_json::json!({"experiment_id": exp,
+        "pipeline_version_reference": {"pipeline_id": pid},
+        "runtime_config": {"parameters": {"nope": 1}}})))
+    .await
+    .expect_err("refused");
+    assert!(bad.to_string().contains("no parameter"), "{bad}");
+    d.keys(&["esc"]);
+    let screen = d
+        .until("the new run succeeded", 90, |_, scr| {
+            row(scr, "hello from the test").contains("✔ Succeeded")
+        })
+        .await;
+    select_run(&mut d, "hello from the test");
+    d.keys(&["enter"]);
+    let screen2 = d
+        .until("its page", 10, |_, scr| scr.contains("message=hi"))
+        .await;
+    assert!(screen2.contains("└─✔ hello-world"), "{screen2}\n{screen}");
     emu.shutdown().await;
 }

@@ -5,6 +5,7 @@
 pub mod client;
 pub mod errors;
 pub mod health;
+pub mod kfp;
 pub mod kinds;
 pub mod logs;
 pub mod ops;

@@ -15,7 +15,8 @@ use ratatui::widgets::{Block, Borders, Widget};
 
 use super::dag::{self, Phase};
 use super::model::{self, RunRow};
-use super::{Pending, SOURCE, act_on, duration_text, key, on_confirm, short_time};
+use super::source::Kfp;
+use super::{Pending, act_on, duration_text, key, on_confirm, short_time};
 use crate::app::action::Action;
 use crate::app::state::{Scope, State};
 use crate::app::theme::Theme;
@@ -43,6 +44,8 @@ pub struct RunDetail {
     pub gone: bool,
     seen: Option<(u64, bool)>,
     pending: Option<(u64, Pending)>,
+    /// What the list knew of the KFP API when it opened this page.
+    pub kfp: Arc<Kfp>,
 }
 
 impl RunDetail {
@@ -57,6 +60,7 @@ impl RunDetail {
             gone: false,
             seen: None,
             pending: None,
+            kfp: Arc::new(Kfp::default()),
         }
     }
 
@@ -113,6 +117,9 @@ impl RunDetail {
             pipe.push_str(&format!(" · run id {id}"));
         }
         out.push(("Pipeline".into(), pipe, Tone::Normal));
+        if let Some(exp) = self.kfp.experiment(s.run_id.as_deref()) {
+            out.push(("Experiment".into(), exp.to_string(), Tone::Normal));
+        }
         let mut status = format!("{} {}", s.phase.icon(ascii), s.status_word());
         status.push_str(&format!(
             " · started {} · duration {}",
@@ -282,9 +289,14 @@ impl View for RunDetail {
                     super::node::open_logs(&self.row, &r.id, cx);
                 }
             }
-            Action::Terminate | Action::Stop | Action::Delete | Action::Yaml | Action::Describe => {
+            Action::Terminate
+            | Action::Stop
+            | Action::Retry
+            | Action::Delete
+            | Action::Yaml
+            | Action::Describe => {
                 let row = self.row.clone();
-                if let Some(p) = act_on(&row, action, cx) {
+                if let Some(p) = act_on(&row, action, &self.kfp, cx) {
                     self.pending = Some(p);
                 }
             }
@@ -336,10 +348,7 @@ impl View for RunDetail {
             .title(title);
         let inner = block.inner(area);
         block.render(area, buf);
-        let src = format!(" {SOURCE} ");
-        if area.width as usize > src.chars().count() + 4 {
-            buf.set_string(area.x + 1, area.y + area.height - 1, src, t.dim);
-        }
+        super::draw_source(&self.kfp, area, buf, t.dim, 2);
         if inner.height < 4 || inner.width < 20 {
             return;
         }

@@ -9,6 +9,7 @@ pub mod dag;
 pub mod detail;
 pub mod model;
 pub mod node;
+pub mod source;
 
 use std::any::Any;
 use std::collections::HashMap;
@@ -20,6 +21,7 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 
 use self::model::RunRow;
+use self::source::Kfp;
 use super::columns;
 use super::resources::{self, table_nav};
 use super::table::{self, Cell, Column, SortKey, TableModel, TableState, Tone};
@@ -29,9 +31,6 @@ use crate::app::state::{Scope, State};
 use crate::app::store::Store;
 use crate::kube::kinds;
 use crate::kube::types::{AccessKey, ApiOp, ObjRef, PatchBody, WatchKey};
-
-/// Where the runs come from, as the screen says it.
-pub const SOURCE: &str = "source: Argo Workflows (no KFP API)";
 
 /// The watch behind the runs screens for a scope.
 pub fn key(scope: &Scope, labels: Option<String>) -> WatchKey {
@@ -75,6 +74,23 @@ pub fn short_time(t: Option<Timestamp>) -> String {
         .unwrap_or_else(|| "-".into())
 }
 
+/// The source line on the frame's bottom border, cut to fit and leaving
+/// `reserve` columns on the right (for the scroll position).
+pub fn draw_source(
+    kfp: &Kfp,
+    area: Rect,
+    buf: &mut Buffer,
+    style: ratatui::style::Style,
+    reserve: u16,
+) {
+    let room = area.width.saturating_sub(reserve + 4) as usize;
+    if area.height < 3 || room < 12 {
+        return;
+    }
+    let text = format!(" {} ", table::truncate(&kfp.source_line(), room));
+    buf.set_string(area.x + 1, area.y + area.height - 1, text, style);
+}
+
 /// A run's STATUS cell: icon and word.
 pub fn status_cell(row: &RunRow, ascii: bool) -> Cell {
     let s = &row.summary;
@@ -97,6 +113,7 @@ pub fn duration_text(row: &RunRow, now: Timestamp) -> String {
 pub struct RunsModel {
     pub now: Timestamp,
     pub ascii: bool,
+    pub kfp: Arc<Kfp>,
     cols: Vec<Column>,
 }
 
@@ -113,16 +130,28 @@ const C_AGE: Column = Column::new("AGE", 3, 6).right();
 impl RunsModel {
     /// `experiments`: whether any run knows its experiment (the column is
     /// left out when none does, as with Workflows alone).
-    pub fn new(now: Timestamp, all_ns: bool, ascii: bool, experiments: bool) -> RunsModel {
+    pub fn new(now: Timestamp, all_ns: bool, ascii: bool, kfp: Arc<Kfp>) -> RunsModel {
         let mut cols = vec![C_RUN];
         if all_ns {
             cols.push(C_NS);
         }
-        if experiments {
+        if kfp.has_experiments() {
             cols.push(C_EXP);
         }
         cols.extend([C_PIPE, C_STATUS, C_PROGRESS, C_STARTED, C_DURATION, C_AGE]);
-        RunsModel { now, ascii, cols }
+        RunsModel {
+            now,
+            ascii,
+            kfp,
+            cols,
+        }
+    }
+
+    fn experiment<'a>(&'a self, row: &'a RunRow) -> Option<&'a str> {
+        row.summary
+            .experiment
+            .as_deref()
+            .or_else(|| self.kfp.experiment(row.summary.run_id.as_deref()))
     }
 
     fn column(&self, col: usize) -> &'static str {
@@ -150,7 +179,7 @@ impl TableModel<RunRow> for RunsModel {
         match self.column(col) {
             "RUN" => Cell::new(s.display.clone()),
             "NAMESPACE" => Cell::new(columns::namespace(&row.wf)),
-            "EXPERIMENT" => s.experiment.clone().map(Cell::new).unwrap_or_else(dash),
+            "EXPERIMENT" => self.experiment(row).map(Cell::new).unwrap_or_else(dash),
             "PIPELINE" => s.pipeline.clone().map(Cell::new).unwrap_or_else(dash),
             "STATUS" => status_cell(row, self.ascii),
             "PROGRESS" => match s.progress {
@@ -190,7 +219,7 @@ impl TableModel<RunRow> for RunsModel {
             columns::name(&row.wf),
             columns::namespace(&row.wf),
             s.pipeline.as_deref().unwrap_or(""),
-            s.experiment.as_deref().unwrap_or(""),
+            self.experiment(row).unwrap_or(""),
             s.status_word(),
         )
         .to_lowercase()
@@ -201,7 +230,8 @@ impl TableModel<RunRow> for RunsModel {
 #[derive(Debug, Clone)]
 pub enum Pending {
     Delete(ObjRef),
-    Shutdown(ObjRef, &'static str),
+    /// A request to send once confirmed, and what to say meanwhile.
+    Send(ApiOp, String),
 }
 
 /// Access questions for run actions in a namespace.
@@ -223,7 +253,7 @@ pub fn shutdown_patch(strategy: &str) -> serde_json::Value {
 
 /// Run actions shared by the list and the run's page: terminate, stop,
 /// delete, YAML, describe. Returns the confirmation it opened.
-pub fn act_on(row: &RunRow, action: Action, cx: &mut Cx) -> Option<(u64, Pending)> {
+pub fn act_on(row: &RunRow, action: Action, kfp: &Kfp, cx: &mut Cx) -> Option<(u64, Pending)> {
     let target = ObjRef::of(&kinds::WORKFLOW, &row.wf);
     let ns = target.namespace.clone();
     let name = row.summary.display.clone();
@@ -267,7 +297,49 @@ pub fn act_on(row: &RunRow, action: Action, cx: &mut Cx) -> Option<(u64, Pending
                 },
                 Vec::new(),
             );
-            return Some((id, Pending::Shutdown(target, strategy)));
+            // KFP's :terminate when the API is in use, else the Workflow's
+            // spec.shutdown (KFP has no stop).
+            let op = match (&row.summary.run_id, strategy, kfp.available()) {
+                (Some(run_id), "Terminate", true) => kfp.endpoint.run_action(run_id, "terminate"),
+                _ => ApiOp::Patch {
+                    target: target.clone(),
+                    patch: PatchBody::Merge(shutdown_patch(strategy)),
+                    dry_run: false,
+                },
+            };
+            let doing = if strategy == "Stop" {
+                "stopping"
+            } else {
+                "terminating"
+            };
+            return Some((id, Pending::Send(op, format!("{doing} {target}…"))));
+        }
+        Action::Retry => {
+            let Some(run_id) = row.summary.run_id.as_deref() else {
+                cx.error(format!(
+                    "{name} is not a KFP run (no pipeline/runid): retry needs the KFP API"
+                ));
+                return None;
+            };
+            if let Some(why) = kfp.unavailable() {
+                cx.error(format!(
+                    "retry needs the KFP API, which is not in use: {why}"
+                ));
+                return None;
+            }
+            if let Some(reason) = cx.readonly {
+                cx.error(format!("cannot retry {name}: {reason}"));
+                return None;
+            }
+            if !row.summary.phase.failed() {
+                cx.error(format!(
+                    "{name} is {}: only a failed run can be retried",
+                    row.summary.status_word().to_lowercase()
+                ));
+                return None;
+            }
+            cx.api(kfp.endpoint.run_action(run_id, "retry"));
+            cx.info(format!("retrying {name}…"));
         }
         Action::Delete => {
             if let Some(reason) = cx.denied("delete", &kinds::WORKFLOW, ns.as_deref()) {
@@ -319,20 +391,9 @@ pub fn on_confirm(pending: &mut Option<(u64, Pending)>, event: &ViewEvent, cx: &
                 dry_run: false,
             });
         }
-        Some(Pending::Shutdown(target, strategy)) => {
-            cx.info(format!(
-                "{} {target}…",
-                if strategy == "Stop" {
-                    "stopping"
-                } else {
-                    "terminating"
-                }
-            ));
-            cx.api(ApiOp::Patch {
-                target,
-                patch: PatchBody::Merge(shutdown_patch(strategy)),
-                dry_run: false,
-            });
+        Some(Pending::Send(op, doing)) => {
+            cx.info(doing);
+            cx.api(op);
         }
         None => {}
     }
@@ -346,8 +407,12 @@ pub struct RunsView {
     dirty: bool,
     pending: Option<(u64, Pending)>,
     cache: RowCache,
-    /// Some run knows its experiment.
-    experiments: bool,
+    /// What the KFP API said, and which source is in use.
+    pub kfp: Arc<Kfp>,
+    /// Requests to the KFP API in flight: runs, experiments.
+    asked: (Option<u64>, Option<u64>),
+    /// Rows and scope when the KFP API was last asked.
+    asked_for: Option<(Scope, usize)>,
 }
 
 impl Default for RunsView {
@@ -372,7 +437,9 @@ impl RunsView {
             dirty: true,
             pending: None,
             cache: RowCache::default(),
-            experiments: false,
+            kfp: Arc::new(Kfp::default()),
+            asked: (None, None),
+            asked_for: None,
         }
     }
 
@@ -381,7 +448,36 @@ impl RunsView {
     }
 
     fn model(&self, now: Timestamp, all_ns: bool, ascii: bool) -> RunsModel {
-        RunsModel::new(now, all_ns, ascii, self.experiments)
+        RunsModel::new(now, all_ns, ascii, self.kfp.clone())
+    }
+
+    /// Request ids of the KFP API calls in flight (runs, experiments).
+    pub fn kfp_pending(&self) -> Vec<u64> {
+        [self.asked.0, self.asked.1].into_iter().flatten().collect()
+    }
+
+    /// Asks the KFP API for the scope's runs and experiments when the runs
+    /// the Workflows show changed since it was last asked (the API has no
+    /// watch).
+    fn ask_kfp(&mut self, cx: &mut Cx) {
+        let Some(ns) = cx.scope.namespace().map(str::to_string) else {
+            return;
+        };
+        // Once the Workflows are listed, so the runs to ask about are known.
+        let listed = cx
+            .store
+            .get(&key(cx.scope, self.table.filter.labels.clone()))
+            .is_some_and(|s| s.listed);
+        let now = (cx.scope.clone(), self.table.total);
+        if !listed || self.asked != (None, None) || self.asked_for.as_ref() == Some(&now) {
+            return;
+        }
+        let e = self.kfp.endpoint.clone();
+        self.asked = (
+            Some(cx.api(e.list_runs(&ns))),
+            Some(cx.api(e.list_experiments(&ns))),
+        );
+        self.asked_for = Some(now);
     }
 }
 
@@ -433,7 +529,9 @@ impl View for RunsView {
             }
             Action::Enter => {
                 if let Some(row) = self.selected() {
-                    cx.push(Box::new(detail::RunDetail::new(row.wf.clone())));
+                    let mut d = detail::RunDetail::new(row.wf.clone());
+                    d.kfp = self.kfp.clone();
+                    cx.push(Box::new(d));
                 }
             }
             Action::Logs => {
@@ -447,12 +545,21 @@ impl View for RunsView {
                 };
                 resources::object_action(&r, super::registry::RUNS.pods_of, action, cx);
             }
-            Action::Terminate | Action::Stop | Action::Delete | Action::Yaml | Action::Describe => {
+            Action::Refresh => {
+                self.asked_for = None;
+                return Handled::No;
+            }
+            Action::Terminate
+            | Action::Stop
+            | Action::Retry
+            | Action::Delete
+            | Action::Yaml
+            | Action::Describe => {
                 let Some(row) = self.selected().cloned() else {
                     cx.info("no run selected");
                     return Handled::Yes;
                 };
-                if let Some(p) = act_on(&row, action, cx) {
+                if let Some(p) = act_on(&row, action, &self.kfp, cx) {
                     self.pending = Some(p);
                 }
             }
@@ -462,6 +569,34 @@ impl View for RunsView {
     }
 
     fn on_event(&mut self, event: &ViewEvent, cx: &mut Cx) -> Handled {
+        if let ViewEvent::Api { id, result } = event {
+            let runs = self.asked.0 == Some(*id);
+            if runs || self.asked.1 == Some(*id) {
+                let had = self.kfp.has_experiments();
+                let kfp = Arc::make_mut(&mut self.kfp);
+                match result {
+                    Ok(v) if runs => kfp.apply_runs(v),
+                    Ok(v) => kfp.apply_experiments(v),
+                    Err(e) => kfp.source = source::Source::WorkflowsOnly(e.to_string()),
+                }
+                if runs {
+                    self.asked.0 = None;
+                } else {
+                    self.asked.1 = None;
+                }
+                if had != self.kfp.has_experiments() {
+                    // EXPERIMENT came or went: the columns moved; sort by AGE.
+                    self.table.sort.0 = usize::MAX;
+                }
+                self.dirty = true;
+                return Handled::Yes;
+            }
+            // A KFP action went through: ask again for what it changed.
+            if result.is_ok() {
+                self.asked_for = None;
+            }
+            return Handled::No;
+        }
         if on_confirm(&mut self.pending, event, cx) {
             Handled::Yes
         } else {
@@ -470,6 +605,7 @@ impl View for RunsView {
     }
 
     fn sync(&mut self, cx: &mut Cx) {
+        self.ask_kfp(cx);
         let key = key(cx.scope, self.table.filter.labels.clone());
         let version = cx.store.get(&key).map(|s| s.version).unwrap_or(0);
         let seen = (cx.scope.clone(), self.table.filter.labels.clone(), version);
@@ -477,12 +613,6 @@ impl View for RunsView {
             return;
         }
         let rows = rows_cached(cx.store, &key, &mut self.cache);
-        let experiments = rows.iter().any(|r| r.summary.experiment.is_some());
-        if experiments != self.experiments {
-            // The columns change: sort by AGE again.
-            self.experiments = experiments;
-            self.table.sort.0 = usize::MAX;
-        }
         let model = self.model(cx.now, cx.scope.namespace().is_none(), false);
         if self.table.sort.0 >= model.columns().len() {
             self.table.sort = (model.age_column(), false);
@@ -526,11 +656,7 @@ impl View for RunsView {
             focused: state.prompt.is_none() && state.confirm.is_none(),
         };
         table::render(&self.table, &model, &frame, &state.theme, area, buf);
-        let text = format!(" {SOURCE} ");
-        let w = text.chars().count() as u16;
-        if area.height > 2 && area.width > w + 14 {
-            buf.set_string(area.x + 1, area.y + area.height - 1, text, state.theme.dim);
-        }
+        draw_source(&self.kfp, area, buf, state.theme.dim, 12);
     }
 
     fn as_any(&self) -> &dyn Any {
