@@ -864,3 +864,41 @@ fn without_the_kfp_api_retry_says_it_needs_it() {
     let ops = api_ops(&press(&mut s, &["T", "y"]));
     assert!(matches!(ops.as_slice(), [ApiOp::Patch { .. }]), "{ops:?}");
 }
+
+#[test]
+fn pipelines_screen_says_why_the_kfp_api_is_not_there() {
+    use kftui::views::runs::catalog::CatalogView;
+    let root = registry::open("pipelines", None)
+        .expect("a screen")
+        .expect("opens");
+    let mut s = state(root);
+    let id = s
+        .view()
+        .as_any()
+        .downcast_ref::<CatalogView>()
+        .and_then(CatalogView::pending)
+        .expect("asks the KFP API");
+    assert!(render(&s).contains("asking the KFP API"));
+    let html = kftui::kube::kfp::parse(
+        "ml-pipeline",
+        "kubeflow",
+        8888,
+        "<!DOCTYPE html><html><body>Log in to Kubeflow</body></html>",
+    )
+    .expect_err("HTML is not an answer");
+    kftui::testing::send(
+        &mut s,
+        Msg::Api {
+            id,
+            what: "GET pipelines".into(),
+            result: Err(html),
+        },
+    );
+    s.size = (120, 40);
+    let screen = render(&s);
+    assert!(screen.contains("KFP API unavailable"), "{screen}");
+    assert!(
+        screen.contains("answered with an HTML page, not"),
+        "{screen}"
+    );
+}

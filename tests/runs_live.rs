@@ -231,5 +231,44 @@ async fn demo_runs_trees_logs_terminate_and_delete() {
         .until("its page", 10, |_, scr| scr.contains("message=hi"))
         .await;
     assert!(screen2.contains("└─✔ hello-world"), "{screen2}\n{screen}");
+
+    // :pipelines and :kfp-experiments from the KFP API.
+    d.command("pipelines");
+    let screen = d
+        .until("the pipelines", 20, |_, scr| scr.contains("hello-world"))
+        .await;
+    assert!(screen.contains("training-pipeline"), "{screen}");
+    d.keys(&["/"]);
+    d.text("hello");
+    d.keys(&["enter", "enter"]);
+    let screen = d
+        .until("its versions", 20, |_, scr| scr.contains("Parameters"))
+        .await;
+    assert!(
+        screen.contains("message")
+            && screen.contains("STRING")
+            && screen.contains("default Hello, World!"),
+        "{screen}"
+    );
+    d.command("kexp");
+    d.until("the experiments", 20, |_, scr| {
+        scr.contains("training-experiments")
+    })
+    .await;
+    d.keys(&["/"]);
+    d.text("training");
+    d.keys(&["enter", "enter"]);
+    let screen = d
+        .until("the experiment's runs", 20, |s, _| {
+            s.view()
+                .as_any()
+                .downcast_ref::<RunsView>()
+                .is_some_and(|v| v.kfp.available() && !v.table.rows.is_empty())
+        })
+        .await;
+    assert!(
+        !screen.contains("hello from the test"),
+        "other experiment: {screen}"
+    );
     emu.shutdown().await;
 }

@@ -36,6 +36,24 @@ pub static SCREENS: &[Screen] = &[
         open: |arg| Ok(Box::new(super::runs::RunsView::new(arg))),
     },
     Screen {
+        names: &["pipelines", "pipeline", "pl"],
+        desc: "KFP pipelines and their versions (KFP API)",
+        open: |_| {
+            Ok(Box::new(super::runs::catalog::CatalogView::new(
+                super::runs::catalog::What::Pipelines,
+            )))
+        },
+    },
+    Screen {
+        names: &["kfp-experiments", "kfp-experiment", "kexp"],
+        desc: "KFP experiments (KFP API); :experiments is Katib",
+        open: |_| {
+            Ok(Box::new(super::runs::catalog::CatalogView::new(
+                super::runs::catalog::What::Experiments,
+            )))
+        },
+    },
+    Screen {
         names: &["namespaces", "ns", "namespace", "profiles", "profile"],
         desc: "namespaces and Kubeflow profiles",
         open: |_| Ok(Box::<super::namespaces::NamespacesView>::default()),

@@ -5,6 +5,7 @@
 //! and stop set `spec.shutdown`; delete asks first; both are refused, with
 //! the reason, under `--readonly` or when the server says no.
 
+pub mod catalog;
 pub mod dag;
 pub mod detail;
 pub mod model;
