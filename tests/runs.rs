@@ -802,7 +802,12 @@ fn with_the_kfp_api_experiments_show_and_terminate_and_retry_go_through_it() {
             {"run_id": "run-f41ed", "display_name": "Run of training-pipeline (f41ed)",
              "experiment_id": "e1", "storage_state": "AVAILABLE", "state": "FAILED"},
             {"run_id": "run-r4nn1", "display_name": "Run of training-pipeline (r4nn1)",
-             "experiment_id": "e1", "storage_state": "AVAILABLE", "state": "RUNNING"}]})),
+             "experiment_id": "e1", "storage_state": "AVAILABLE", "state": "RUNNING"},
+            {"run_id": "run-gc", "display_name": "an old run", "experiment_id": "e1",
+             "storage_state": "AVAILABLE", "state": "SUCCEEDED",
+             "created_at": "2025-05-30T10:00:00Z", "finished_at": "2025-05-30T10:05:00Z"},
+            {"run_id": "run-arch", "display_name": "an archived run", "experiment_id": "e1",
+             "storage_state": "ARCHIVED", "state": "FAILED", "created_at": "2025-05-29T10:00:00Z"}]})),
         json!({"experiments": [{"experiment_id": "e1", "display_name": "training-experiments"}]}),
     );
     s.size = (120, 40);
@@ -818,6 +823,14 @@ fn with_the_kfp_api_experiments_show_and_terminate_and_retry_go_through_it() {
         ),
         "{screen}"
     );
+    // A run whose Workflow is gone is listed from the KFP API; an archived
+    // one is not, until asked for.
+    assert!(
+        row(&screen, "an old run").contains("✔ Succeeded")
+            && row(&screen, "an old run").contains("5m"),
+        "{screen}"
+    );
+    assert!(!screen.contains("an archived run"), "{screen}");
     // Sorted by AGE still (the columns moved).
     let pos = |t: &str| screen.find(t).unwrap_or(usize::MAX);
     assert!(pos("(r4nn1)") < pos("(f41ed)"));
@@ -843,7 +856,28 @@ fn with_the_kfp_api_experiments_show_and_terminate_and_retry_go_through_it() {
         matches!(ops.as_slice(), [ApiOp::Proxy { path, .. }] if path == "/apis/v2beta1/runs/run-f41ed:retry"),
         "{ops:?}"
     );
+    // Nothing runs to terminate in a run only the KFP API knows.
+    select(&mut s, "an old run");
+    press(&mut s, &["T"]);
+    assert!(s.confirm.is_none());
+    assert!(
+        s.notice
+            .as_ref()
+            .is_some_and(|n| n.text.contains("exists only in the KFP API"))
+    );
+    // Deleting goes through the KFP API.
+    let ops = api_ops(&press(&mut s, &["ctrl-d", "y"]));
+    assert!(
+        matches!(ops.as_slice(), [ApiOp::Proxy { method: "DELETE", path, .. }] if path == "/apis/v2beta1/runs/run-gc"),
+        "{ops:?}"
+    );
+    press(&mut s, &["/"]);
+    kftui::testing::type_text(&mut s, "archived");
+    press(&mut s, &["enter"]);
+    assert_eq!(list(&s).table.rows.len(), 1, "{}", render(&s));
+    press(&mut s, &["esc"]);
     // The run's page names the experiment too.
+    select(&mut s, "Run of training-pipeline (f41ed)");
     press(&mut s, &["enter"]);
     assert!(render(&s).contains("Experiment training-experiments"));
 }

@@ -171,6 +171,68 @@ async fn demo_runs_trees_logs_terminate_and_delete() {
         .await;
     assert!(!screen.contains("Stopped with"), "{screen}");
 
+    // A run whose Workflow is garbage-collected stays listed from the KFP
+    // API, saying so.
+    let wfs: kube::Api<kube::api::DynamicObject> = kube::Api::namespaced_with(
+        emu.client(kftui_emulator::DemoUser::Admin)
+            .await
+            .expect("client"),
+        "ml-research",
+        &kftui::kube::kinds::WORKFLOW.api_resource(),
+    );
+    let done = wfs
+        .list(&kube::api::ListParams::default().labels("workflows.argoproj.io/phase=Succeeded"))
+        .await
+        .expect("list")
+        .items
+        .into_iter()
+        .next()
+        .expect("a succeeded run");
+    let gone = done
+        .metadata
+        .annotations
+        .as_ref()
+        .and_then(|a| a.get("pipelines.kubeflow.org/run_name"))
+        .cloned()
+        .expect("a run name");
+    wfs.delete(
+        done.metadata.name.as_deref().unwrap_or_default(),
+        &Default::default(),
+    )
+    .await
+    .expect("deleted");
+    d.keys(&["esc", "ctrl-r"]);
+    select_run(&mut d, &gone);
+    let screen = d
+        .until("the run from the KFP API alone", 30, |s, _| {
+            s.view()
+                .as_any()
+                .downcast_ref::<RunsView>()
+                .is_some_and(|v| {
+                    v.table.rows.iter().any(|r| {
+                        r.summary.display == gone
+                            && r.wf
+                                .metadata
+                                .uid
+                                .as_deref()
+                                .is_some_and(|u| u.starts_with("kfp-"))
+                    })
+                })
+        })
+        .await;
+    assert!(
+        row(&screen, &format!("│{gone}")).contains("✔ Succeeded"),
+        "{screen}"
+    );
+    d.keys(&["enter"]);
+    let screen = d
+        .until("its page", 10, |_, scr| {
+            scr.contains("Its Workflow is gone")
+        })
+        .await;
+    assert!(screen.contains("Status     ✔ Succeeded"), "{screen}");
+    d.keys(&["esc", "esc"]);
+
     // A new run through the KFP API with a parameter: a Workflow the
     // controller runs to the end, listed under its display name.
     let client = emu

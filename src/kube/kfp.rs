@@ -93,6 +93,14 @@ impl Endpoint {
         )
     }
 
+    pub fn delete_run(&self, run_id: &str) -> ApiOp {
+        self.op(
+            "DELETE",
+            format!("/apis/v2beta1/runs/{}", enc(run_id)),
+            None,
+        )
+    }
+
     pub fn create_run(&self, run: Value) -> ApiOp {
         self.op("POST", "/apis/v2beta1/runs".into(), Some(run))
     }

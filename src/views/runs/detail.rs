@@ -321,6 +321,9 @@ impl View for RunDetail {
             return;
         }
         self.seen = Some(version);
+        if columns::annotation(&self.row.wf, super::source::KFP_ONLY).is_some() {
+            return;
+        }
         let uid = columns::uid(&self.row.wf);
         match set.iter().find(|o| columns::uid(o) == uid) {
             Some(wf) if !Arc::ptr_eq(wf, &self.row.wf) => {
@@ -409,7 +412,10 @@ impl View for RunDetail {
         y += 1;
         let body = (tree_bottom - y) as usize;
         if self.rows.is_empty() {
-            let text = if self.row.dag.nodes.is_empty() {
+            let kfp_only = columns::annotation(&self.row.wf, super::source::KFP_ONLY).is_some();
+            let text = if kfp_only {
+                "Its Workflow is gone (garbage-collected): the KFP API keeps the run, not its nodes."
+            } else if self.row.dag.nodes.is_empty() {
                 "No nodes yet: the workflow controller has not started this run."
             } else {
                 "No nodes to show."

@@ -215,13 +215,23 @@ impl TableModel<RunRow> for RunsModel {
     fn search_text(&self, row: &RunRow) -> String {
         let s = &row.summary;
         format!(
-            "{} {} {} {} {} {}",
+            "{} {} {} {} {} {} {}",
             s.display,
             columns::name(&row.wf),
             columns::namespace(&row.wf),
             s.pipeline.as_deref().unwrap_or(""),
             self.experiment(row).unwrap_or(""),
             s.status_word(),
+            if self
+                .kfp
+                .runs
+                .get(s.run_id.as_deref().unwrap_or(""))
+                .is_some_and(|k| k.archived)
+            {
+                "archived"
+            } else {
+                ""
+            },
         )
         .to_lowercase()
     }
@@ -258,7 +268,14 @@ pub fn act_on(row: &RunRow, action: Action, kfp: &Kfp, cx: &mut Cx) -> Option<(u
     let target = ObjRef::of(&kinds::WORKFLOW, &row.wf);
     let ns = target.namespace.clone();
     let name = row.summary.display.clone();
+    let kfp_only = columns::annotation(&row.wf, source::KFP_ONLY).is_some();
     match action {
+        Action::Terminate | Action::Stop if kfp_only => {
+            cx.error(format!(
+                "{name} exists only in the KFP API (its Workflow is gone): nothing runs to stop"
+            ));
+            return None;
+        }
         Action::Terminate | Action::Stop => {
             let (strategy, verb) = if action == Action::Terminate {
                 ("Terminate", "terminate")
@@ -347,6 +364,29 @@ pub fn act_on(row: &RunRow, action: Action, kfp: &Kfp, cx: &mut Cx) -> Option<(u
                 cx.error(format!("cannot delete {name}: {reason}"));
                 return None;
             }
+            // Through the KFP API when in use: the run goes from its
+            // database too, not only its Workflow.
+            let op = match (&row.summary.run_id, kfp.available()) {
+                (Some(run_id), true) => Some(kfp.endpoint.delete_run(run_id)),
+                _ if kfp_only => {
+                    cx.error(format!(
+                        "{name} exists only in the KFP API, which is not in use"
+                    ));
+                    return None;
+                }
+                _ => None,
+            };
+            if let Some(op) = op {
+                let id = cx.confirm(
+                    "Delete run",
+                    format!(
+                        "Delete {name} ({target}) from KFP? The run, its Workflow and pods are removed; this cannot be undone."
+                    ),
+                    "Delete",
+                    Vec::new(),
+                );
+                return Some((id, Pending::Send(op, format!("deleting {name}…"))));
+            }
             let id = cx.confirm(
                 "Delete run",
                 format!(
@@ -414,6 +454,8 @@ pub struct RunsView {
     asked: (Option<u64>, Option<u64>),
     /// Rows and scope when the KFP API was last asked.
     asked_for: Option<(Scope, usize)>,
+    /// Rows that are Workflows (the rest come from the KFP API alone).
+    workflow_rows: usize,
 }
 
 impl Default for RunsView {
@@ -441,6 +483,7 @@ impl RunsView {
             kfp: Arc::new(Kfp::default()),
             asked: (None, None),
             asked_for: None,
+            workflow_rows: 0,
         }
     }
 
@@ -469,7 +512,7 @@ impl RunsView {
             .store
             .get(&key(cx.scope, self.table.filter.labels.clone()))
             .is_some_and(|s| s.listed);
-        let now = (cx.scope.clone(), self.table.total);
+        let now = (cx.scope.clone(), self.workflow_rows);
         if !listed || self.asked != (None, None) || self.asked_for.as_ref() == Some(&now) {
             return;
         }
@@ -613,7 +656,37 @@ impl View for RunsView {
         if !self.dirty && self.seen.as_ref() == Some(&seen) {
             return;
         }
-        let rows = rows_cached(cx.store, &key, &mut self.cache);
+        let mut rows = rows_cached(cx.store, &key, &mut self.cache);
+        self.workflow_rows = rows.len();
+        // Runs the KFP API keeps whose Workflow is gone; archived runs only
+        // when asked for (`:runs archived`, or `/archived`).
+        let known: std::collections::HashSet<String> = rows
+            .iter()
+            .filter_map(|r| r.summary.run_id.clone())
+            .collect();
+        let archived_too = self.table.filter.needle.contains("archived");
+        if let Some(ns) = cx.scope.namespace() {
+            let mut extra: Vec<&source::KfpRun> = self
+                .kfp
+                .runs
+                .values()
+                .filter(|r| !known.contains(&r.run_id))
+                .collect();
+            extra.sort_by(|a, b| a.run_id.cmp(&b.run_id));
+            for r in extra {
+                if let Some(obj) = r.as_workflow(ns) {
+                    rows.push(RunRow::new(Arc::new(obj)));
+                }
+            }
+        }
+        rows.retain(|r| {
+            archived_too
+                || !self
+                    .kfp
+                    .runs
+                    .get(r.summary.run_id.as_deref().unwrap_or(""))
+                    .is_some_and(|k| k.archived)
+        });
         let model = self.model(cx.now, cx.scope.namespace().is_none(), false);
         if self.table.sort.0 >= model.columns().len() {
             self.table.sort = (model.age_column(), false);

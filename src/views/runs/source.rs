@@ -27,6 +27,55 @@ pub struct KfpRun {
     pub experiment: Option<String>,
     pub archived: bool,
     pub state: String,
+    pub created: Option<String>,
+    pub finished: Option<String>,
+    pub error: Option<String>,
+    /// Workflow name and namespace, when the API says.
+    pub workflow: Option<(String, String)>,
+}
+
+/// The annotation that marks a row made from the KFP API alone.
+pub const KFP_ONLY: &str = "kftui/kfp-only";
+
+impl KfpRun {
+    /// A stand-in Workflow for a run whose Workflow is gone (garbage-
+    /// collected after its TTL): the KFP API's state and times, no nodes.
+    pub fn as_workflow(&self, namespace: &str) -> Option<kube::api::DynamicObject> {
+        let phase = match self.state.as_str() {
+            "SUCCEEDED" => "Succeeded",
+            "FAILED" | "CANCELED" => "Failed",
+            "RUNNING" | "CANCELING" => "Running",
+            "SKIPPED" => "Skipped",
+            _ => "Pending",
+        };
+        let mut status = serde_json::json!({"phase": phase});
+        if let Some(c) = &self.created {
+            status["startedAt"] = Value::String(c.clone());
+        }
+        if let Some(f) = &self.finished {
+            status["finishedAt"] = Value::String(f.clone());
+        }
+        let mut message =
+            "only in the KFP API: its Workflow is gone (garbage-collected)".to_string();
+        if let Some(e) = &self.error {
+            message = format!("{e} ({message})");
+        }
+        status["message"] = Value::String(message);
+        let name = self
+            .workflow
+            .as_ref()
+            .map(|(n, _)| n.clone())
+            .unwrap_or_else(|| self.run_id.clone());
+        serde_json::from_value(serde_json::json!({
+            "apiVersion": "argoproj.io/v1alpha1", "kind": "Workflow",
+            "metadata": {"name": name, "namespace": namespace, "uid": format!("kfp-{}", self.run_id),
+                "creationTimestamp": self.created,
+                "labels": {"pipeline/runid": self.run_id},
+                "annotations": {"pipelines.kubeflow.org/run_name": self.display, KFP_ONLY: "true"}},
+            "status": status
+        }))
+        .ok()
+    }
 }
 
 #[derive(Debug, Clone, Default)]
@@ -98,6 +147,24 @@ impl Kfp {
                         experiment,
                         archived: s("storage_state").as_deref() == Some("ARCHIVED"),
                         state: s("state").unwrap_or_default(),
+                        created: s("created_at"),
+                        finished: s("finished_at").filter(|f| !f.starts_with("1970")),
+                        error: r
+                            .pointer("/error/message")
+                            .and_then(Value::as_str)
+                            .map(String::from),
+                        workflow: r
+                            .pointer("/run_details/workflow")
+                            .and_then(Value::as_str)
+                            .map(|w| {
+                                (
+                                    w.to_string(),
+                                    r.pointer("/run_details/namespace")
+                                        .and_then(Value::as_str)
+                                        .unwrap_or_default()
+                                        .to_string(),
+                                )
+                            }),
                     },
                 ))
             })
