@@ -936,3 +936,99 @@ fn pipelines_screen_says_why_the_kfp_api_is_not_there() {
         "{screen}"
     );
 }
+
+#[test]
+fn new_run_form_checks_types_then_posts_the_run() {
+    use kftui::views::runs::newrun::NewRunForm;
+    let version = json!({"pipeline_id": "p1", "pipeline_version_id": "p1-v1",
+        "pipeline_spec": {"root": {"inputDefinitions": {"parameters": {
+            "epochs": {"parameterType": "NUMBER_INTEGER", "defaultValue": 5},
+            "learning_rate": {"parameterType": "NUMBER_DOUBLE", "defaultValue": 0.01},
+            "tag": {"parameterType": "STRING"}}}}}});
+    let form = NewRunForm::new("ml-research", "p1", "training-pipeline", &version);
+    let mut s = state(Box::new(form));
+    let pending = |s: &State| {
+        s.view()
+            .as_any()
+            .downcast_ref::<NewRunForm>()
+            .expect("form")
+            .pending()
+    };
+    let exp_req = pending(&s)[0];
+    kftui::testing::send(
+        &mut s,
+        Msg::Api {
+            id: exp_req,
+            what: "GET experiments".into(),
+            result: Ok(json!({"experiments": [
+                {"experiment_id": "e0", "display_name": "Default"},
+                {"experiment_id": "e1", "display_name": "training-experiments"}]})),
+        },
+    );
+    let screen = render(&s);
+    for want in [
+        "[Run of training-pipeline]",
+        "< Default >",
+        "epochs",
+        "[5]",
+        "[0.01]",
+        "NUMBER_INTEGER",
+    ] {
+        assert!(screen.contains(want), "{want}:\n{screen}");
+    }
+    // The experiment, then a bad value: nothing is sent, the value stays.
+    press(&mut s, &["tab", "right", "tab", "x"]);
+    let ops = api_ops(&press(&mut s, &["ctrl-s"]));
+    assert!(ops.is_empty(), "{ops:?}");
+    let screen = render(&s);
+    assert!(
+        screen.contains("✗ \"5x\" is not a whole number"),
+        "{screen}"
+    );
+    assert!(screen.contains("< training-experiments >"), "{screen}");
+    snap("run_new_form", &mut s);
+    press(&mut s, &["backspace", "7"]);
+    let ops = api_ops(&press(&mut s, &["ctrl-s"]));
+    let body = match ops.as_slice() {
+        [
+            ApiOp::Proxy {
+                method: "POST",
+                path,
+                body: Some(b),
+                ..
+            },
+        ] if path == "/apis/v2beta1/runs" => b.clone(),
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(body["experiment_id"], "e1");
+    assert_eq!(
+        body["pipeline_version_reference"]["pipeline_version_id"],
+        "p1-v1"
+    );
+    assert_eq!(
+        body["runtime_config"]["parameters"],
+        json!({"epochs": 57, "learning_rate": 0.01, "tag": ""})
+    );
+    // Refused: the form stays with the values and says why.
+    let id = pending(&s)[0];
+    kftui::testing::send(
+        &mut s,
+        Msg::Api {
+            id,
+            what: "POST runs".into(),
+            result: Err(ApiFailure::from_status(
+                400,
+                "BadRequest",
+                "Invalid input error",
+            )),
+        },
+    );
+    let screen = render(&s);
+    assert!(screen.contains("the KFP API refused the run"), "{screen}");
+    assert!(screen.contains("[57]"), "{screen}");
+    // Read-only: refused before sending.
+    s.readonly = Some("read-only (--readonly)".into());
+    let ops = api_ops(&press(&mut s, &["ctrl-s"]));
+    assert!(ops.is_empty());
+    assert!(render(&s).contains("cannot create runs: read-only"));
+}

@@ -312,6 +312,38 @@ async fn demo_runs_trees_logs_terminate_and_delete() {
             && screen.contains("default Hello, World!"),
         "{screen}"
     );
+    // n: a new run of the newest version, through the form.
+    d.keys(&["n"]);
+    d.until("the form with the experiments", 20, |_, scr| {
+        scr.contains("< Default >")
+    })
+    .await;
+    d.keys(&["ctrl-u"]);
+    d.text("form run");
+    d.keys(&["tab", "tab", "ctrl-u"]);
+    d.text("from the form");
+    d.keys(&["ctrl-s"]);
+    d.until("the form closed", 20, |s, _| {
+        s.view()
+            .as_any()
+            .downcast_ref::<kftui::views::runs::newrun::NewRunForm>()
+            .is_none()
+    })
+    .await;
+    d.command("runs");
+    d.keys(&["/"]);
+    d.keys(&["ctrl-u"]);
+    d.text("form run");
+    d.keys(&["enter"]);
+    d.until("the form's run succeeded", 90, |_, scr| {
+        row(scr, "│form run").contains("✔ Succeeded")
+    })
+    .await;
+    d.keys(&["enter"]);
+    d.until("its parameter", 10, |_, scr| {
+        scr.contains("message=from the form")
+    })
+    .await;
     d.command("kexp");
     d.until("the experiments", 20, |_, scr| {
         scr.contains("training-experiments")

@@ -126,8 +126,8 @@ pub struct CatalogView {
     asked: Option<u64>,
     asked_for: Option<Scope>,
     answered: bool,
-    /// A pipeline whose versions were asked for.
-    versions: Option<(u64, String)>,
+    /// A pipeline whose versions were asked for: request, name, id.
+    versions: Option<(u64, String, String)>,
 }
 
 impl CatalogView {
@@ -153,7 +153,11 @@ impl CatalogView {
 
 /// The text of a pipeline's versions: each with its root parameters.
 pub fn versions_text(pipeline: &str, answer: &Value) -> Vec<String> {
-    let mut out = vec![format!("Pipeline      {pipeline}"), String::new()];
+    let mut out = vec![
+        format!("Pipeline      {pipeline}"),
+        "              n: a new run of the newest version".to_string(),
+        String::new(),
+    ];
     let versions = answer
         .get("pipeline_versions")
         .and_then(Value::as_array)
@@ -199,6 +203,10 @@ pub fn versions_text(pipeline: &str, answer: &Value) -> Vec<String> {
 pub struct VersionsView {
     pub title: String,
     pub pager: Pager,
+    pub pipeline_id: String,
+    pub namespace: String,
+    /// The API's answer (`pipeline_versions`).
+    pub versions: Value,
 }
 
 impl View for VersionsView {
@@ -206,9 +214,25 @@ impl View for VersionsView {
         self.title.clone()
     }
     fn layers(&self) -> &'static [&'static str] {
-        &["pager"]
+        &["pipeline", "pager"]
+    }
+    fn hints(&self) -> &'static [Action] {
+        &[Action::New]
     }
     fn on_action(&mut self, action: Action, cx: &mut Cx) -> Handled {
+        if action == Action::New {
+            // The newest version (the API lists them newest first).
+            match self.versions.pointer("/pipeline_versions/0") {
+                Some(v) => cx.push(Box::new(super::newrun::NewRunForm::new(
+                    &self.namespace,
+                    &self.pipeline_id,
+                    &self.title,
+                    v,
+                ))),
+                None => cx.error(format!("{} has no version to run", self.title)),
+            }
+            return Handled::Yes;
+        }
         if self.pager.act(action, cx.page) {
             Handled::Yes
         } else {
@@ -266,7 +290,11 @@ impl View for CatalogView {
                     ))))),
                     What::Pipelines => {
                         let id = cx.api(self.endpoint.list_versions(s(&row, "pipeline_id")));
-                        self.versions = Some((id, s(&row, "display_name").to_string()));
+                        self.versions = Some((
+                            id,
+                            s(&row, "display_name").to_string(),
+                            s(&row, "pipeline_id").to_string(),
+                        ));
                         cx.info(format!(
                             "reading the versions of {}…",
                             s(&row, "display_name")
@@ -283,15 +311,18 @@ impl View for CatalogView {
         let ViewEvent::Api { id, result } = event else {
             return Handled::No;
         };
-        if let Some((vid, name)) = &self.versions
+        if let Some((vid, name, pid)) = &self.versions
             && vid == id
         {
-            let name = name.clone();
+            let (name, pid) = (name.clone(), pid.clone());
             self.versions = None;
             match result {
                 Ok(v) => cx.push(Box::new(VersionsView {
                     pager: Pager::new(versions_text(&name, v)),
                     title: name,
+                    pipeline_id: pid,
+                    namespace: cx.scope.namespace().unwrap_or("default").to_string(),
+                    versions: v.clone(),
                 })),
                 Err(e) => cx.error(format!("the versions of {name}: {e}")),
             }

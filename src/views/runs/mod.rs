@@ -9,6 +9,7 @@ pub mod catalog;
 pub mod dag;
 pub mod detail;
 pub mod model;
+pub mod newrun;
 pub mod node;
 pub mod source;
 
@@ -704,14 +705,6 @@ impl View for RunsView {
     fn set_filter(&mut self, filter: Filter, _cx: &mut Cx) -> bool {
         self.table.filter = filter;
         self.dirty = true;
-        true
-    }
-
-    fn reopen(&mut self, arg: Option<&str>, _cx: &mut Cx) -> bool {
-        if let Some(f) = arg.and_then(|a| Filter::parse(a).ok()) {
-            self.table.filter = f;
-            self.dirty = true;
-        }
         true
     }
 
