@@ -1032,3 +1032,47 @@ fn new_run_form_checks_types_then_posts_the_run() {
     assert!(ops.is_empty());
     assert!(render(&s).contains("cannot create runs: read-only"));
 }
+
+#[test]
+fn a_failed_run_shows_the_last_lines_of_its_failed_step() {
+    use kftui::kube::types::LogUpdate;
+    let mut s = runs_state();
+    select(&mut s, "Run of training-pipeline (f41ed)");
+    press(&mut s, &["enter"]);
+    let wf = detail(&s).row.wf.clone();
+    let d = detail(&s);
+    let failed = d.rows[3].id.clone();
+    let pod_name = kftui::views::runs::detail::row_pod(&d.row, &failed).expect("a pod");
+    let mut pod = kftui::testing::pod("ml-research", &pod_name, "Failed", 3 * 3600);
+    pod.metadata.labels = Some(
+        [(
+            "workflows.argoproj.io/workflow".to_string(),
+            "training-pipeline-f41ed".to_string(),
+        )]
+        .into(),
+    );
+    load(&mut s, kftui::views::runs::detail::pods_key(&wf), vec![pod]);
+    let spec = detail(&s)
+        .failed_logs
+        .clone()
+        .expect("asks for the log tail");
+    assert_eq!(
+        (spec.pod.as_str(), spec.container.as_deref(), spec.follow),
+        (pod_name.as_str(), Some("main"), false)
+    );
+    assert!(kftui::app::update::subscriptions(&s).logs.contains(&spec));
+    let lines = (0..6)
+        .map(|i| format!("2025-06-01T09:02:3{i}Z epoch {i}: loss nan"))
+        .chain(["2025-06-01T09:02:39Z RuntimeError: CUDA out of memory".to_string()])
+        .collect();
+    kftui::testing::send(&mut s, Msg::Logs(spec, LogUpdate::Lines(lines)));
+    let screen = render(&s);
+    assert!(
+        screen.contains("│ RuntimeError: CUDA out of memory"),
+        "{screen}"
+    );
+    assert!(
+        !screen.contains("epoch 2:"),
+        "only the last lines: {screen}"
+    );
+}

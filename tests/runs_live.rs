@@ -84,9 +84,14 @@ async fn demo_runs_trees_logs_terminate_and_delete() {
     // The failed run: the tree, the failed step found, its logs.
     select_run(&mut d, "failed");
     d.keys(&["enter"]);
+    d.until("the failed run's tree", 10, |_, scr| {
+        scr.contains("└─✖ train-model")
+    })
+    .await;
     let screen = d
-        .until("the failed run's tree", 10, |_, scr| {
-            scr.contains("└─✖ train-model")
+        .until("the failed step's last log lines", 30, |_, scr| {
+            scr.lines()
+                .any(|l| l.contains("│ Error: step") && l.contains("failed: exit status 1"))
         })
         .await;
     for want in [

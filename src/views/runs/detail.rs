@@ -21,7 +21,7 @@ use crate::app::action::Action;
 use crate::app::state::{Scope, State};
 use crate::app::theme::Theme;
 use crate::kube::kinds;
-use crate::kube::types::WatchKey;
+use crate::kube::types::{LogSpec, LogUpdate, WatchKey};
 use crate::views::columns;
 use crate::views::table::{Tone, truncate};
 use crate::views::{Cx, Handled, Subscriptions, View, ViewEvent};
@@ -46,7 +46,13 @@ pub struct RunDetail {
     pending: Option<(u64, Pending)>,
     /// What the list knew of the KFP API when it opened this page.
     pub kfp: Arc<Kfp>,
+    /// The failed step's log tail, read once for the summary under the tree.
+    pub failed_logs: Option<LogSpec>,
+    pub last_lines: Vec<String>,
 }
+
+/// Lines of the failed step's log shown under the tree.
+const LAST_LINES: usize = 4;
 
 impl RunDetail {
     pub fn new(wf: Arc<DynamicObject>) -> RunDetail {
@@ -61,6 +67,8 @@ impl RunDetail {
             seen: None,
             pending: None,
             kfp: Arc::new(Kfp::default()),
+            failed_logs: None,
+            last_lines: Vec::new(),
         }
     }
 
@@ -95,6 +103,31 @@ impl RunDetail {
         match hit {
             Some(i) => self.selected = i,
             None => cx.info(format!("no {what} node in this run")),
+        }
+    }
+
+    /// Reads the tail of the failed step's main container once, while its
+    /// pod is there.
+    fn want_failed_logs(&mut self, cx: &mut Cx) {
+        if self.failed_logs.is_some() || !self.row.summary.phase.failed() {
+            return;
+        }
+        let Some(node) = dag::first_failure(&self.row.dag, &self.rows) else {
+            return;
+        };
+        let Some(pod) = row_pod(&self.row, &node.id) else {
+            return;
+        };
+        if let super::node::PodState::Listed(_) = super::node::pod_state(cx.store, &self.row, &pod)
+        {
+            self.failed_logs = Some(LogSpec {
+                namespace: columns::namespace(&self.row.wf).to_string(),
+                pod,
+                container: Some("main".into()),
+                previous: false,
+                tail_lines: Some(LAST_LINES as i64),
+                follow: false,
+            });
         }
     }
 
@@ -182,6 +215,9 @@ impl RunDetail {
                         line.push_str(&format!(" · {}", m.replace('\n', " ")));
                     }
                     out.push((line, Tone::Error));
+                    for l in &self.last_lines {
+                        out.push((format!("  │ {l}"), Tone::Dim));
+                    }
                     if let Some(m) = &s.message {
                         out.push((format!("  run: {}", m.replace('\n', " ")), Tone::Warn));
                     }
@@ -256,6 +292,9 @@ impl View for RunDetail {
         subs.watches.insert(key(&scope, None));
         subs.watches.insert(pods_key(&self.row.wf));
         subs.access.extend(super::access_keys(&scope));
+        if let Some(spec) = &self.failed_logs {
+            subs.logs.insert(spec.clone());
+        }
     }
 
     fn on_action(&mut self, action: Action, cx: &mut Cx) -> Handled {
@@ -306,6 +345,28 @@ impl View for RunDetail {
     }
 
     fn on_event(&mut self, event: &ViewEvent, cx: &mut Cx) -> Handled {
+        if let ViewEvent::Logs { spec, update } = event
+            && self.failed_logs.as_ref() == Some(spec)
+        {
+            match update {
+                LogUpdate::Lines(lines) => {
+                    self.last_lines.extend(
+                        lines
+                            .iter()
+                            .map(|l| crate::views::logs::split_timestamp(l).1)
+                            .map(crate::views::logs::neutralise),
+                    );
+                    let excess = self.last_lines.len().saturating_sub(LAST_LINES);
+                    self.last_lines.drain(..excess);
+                }
+                LogUpdate::Ended(Some(why)) if self.last_lines.is_empty() => {
+                    self.last_lines
+                        .push(format!("(its log could not be read: {why})"));
+                }
+                LogUpdate::Ended(_) => {}
+            }
+            return Handled::Yes;
+        }
         if on_confirm(&mut self.pending, event, cx) {
             Handled::Yes
         } else {
@@ -314,6 +375,7 @@ impl View for RunDetail {
     }
 
     fn sync(&mut self, cx: &mut Cx) {
+        self.want_failed_logs(cx);
         let k = key(&self.scope(), None);
         let Some(set) = cx.store.get(&k) else { return };
         let version = (set.version, self.raw);
