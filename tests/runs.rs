@@ -893,6 +893,15 @@ fn without_the_kfp_api_retry_says_it_needs_it() {
         text.contains("retry needs the KFP API") && text.contains("no endpoints available"),
         "{text}"
     );
+    let ops = api_ops(&press(&mut s, &["n"]));
+    assert!(ops.is_empty());
+    assert!(
+        s.notice
+            .as_ref()
+            .is_some_and(|n| n.text.contains("a new run needs the KFP API")),
+        "{:?}",
+        s.notice
+    );
     // Terminate falls back to the Workflow's spec.shutdown.
     select(&mut s, "Run of training-pipeline (r4nn1)");
     let ops = api_ops(&press(&mut s, &["T", "y"]));

@@ -344,6 +344,15 @@ async fn demo_runs_trees_logs_terminate_and_delete() {
         row(scr, "│form run").contains("✔ Succeeded")
     })
     .await;
+    // n on it: re-run with changes, the form pre-filled from the run.
+    d.keys(&["n"]);
+    let screen = d
+        .until("the pre-filled form", 20, |_, scr| {
+            scr.contains("[Re-run of form run]") && scr.contains("< Default >")
+        })
+        .await;
+    assert!(screen.contains("[from the form]"), "{screen}");
+    d.keys(&["esc"]);
     d.keys(&["enter"]);
     d.until("its parameter", 10, |_, scr| {
         scr.contains("message=from the form")

@@ -457,6 +457,8 @@ pub struct RunsView {
     asked_for: Option<(Scope, usize)>,
     /// Rows that are Workflows (the rest come from the KFP API alone).
     workflow_rows: usize,
+    /// "Re-run with changes": the versions request and the run it is for.
+    rerun: Option<(u64, RunRow)>,
 }
 
 impl Default for RunsView {
@@ -485,6 +487,7 @@ impl RunsView {
             asked: (None, None),
             asked_for: None,
             workflow_rows: 0,
+            rerun: None,
         }
     }
 
@@ -494,6 +497,54 @@ impl RunsView {
 
     fn model(&self, now: Timestamp, all_ns: bool, ascii: bool) -> RunsModel {
         RunsModel::new(now, all_ns, ascii, self.kfp.clone())
+    }
+
+    /// Opens the new-run form pre-filled from `row`, with the pipeline
+    /// version the versions answer names.
+    fn open_rerun(
+        &self,
+        row: &RunRow,
+        result: &Result<serde_json::Value, crate::kube::errors::ApiFailure>,
+        cx: &mut Cx,
+    ) {
+        let v = match result {
+            Ok(v) => v,
+            Err(e) => {
+                cx.error(format!("the pipeline of {}: {e}", row.summary.display));
+                return;
+            }
+        };
+        let k = row
+            .summary
+            .run_id
+            .as_deref()
+            .and_then(|id| self.kfp.runs.get(id));
+        let (pid, vid) = k.and_then(|k| k.pipeline.clone()).unwrap_or_default();
+        let versions = v
+            .get("pipeline_versions")
+            .and_then(serde_json::Value::as_array)
+            .cloned()
+            .unwrap_or_default();
+        let Some(version) = versions
+            .iter()
+            .find(|x| x.get("pipeline_version_id").and_then(|i| i.as_str()) == Some(vid.as_str()))
+            .or_else(|| versions.first())
+        else {
+            cx.error(format!(
+                "the pipeline of {} has no versions",
+                row.summary.display
+            ));
+            return;
+        };
+        let ns = columns::namespace(&row.wf);
+        let pipeline = row.summary.pipeline.clone().unwrap_or_else(|| pid.clone());
+        let mut form = newrun::NewRunForm::new(ns, &pid, &pipeline, version);
+        form.prefill(
+            &format!("Re-run of {}", row.summary.display),
+            &model::parameters(&row.wf),
+            k.and_then(|k| k.experiment_id.clone()),
+        );
+        cx.push(Box::new(form));
     }
 
     /// Request ids of the KFP API calls in flight (runs, experiments).
@@ -528,6 +579,7 @@ impl RunsView {
 
 const HINTS: &[Action] = &[
     Action::Enter,
+    Action::New,
     Action::Terminate,
     Action::Stop,
     Action::Delete,
@@ -594,6 +646,31 @@ impl View for RunsView {
                 self.asked_for = None;
                 return Handled::No;
             }
+            Action::New => {
+                let Some(row) = self.selected().cloned() else {
+                    return Handled::Yes;
+                };
+                let known = row
+                    .summary
+                    .run_id
+                    .as_deref()
+                    .and_then(|id| self.kfp.runs.get(id))
+                    .and_then(|r| r.pipeline.clone());
+                match (known, self.kfp.unavailable()) {
+                    (_, Some(why)) => cx.error(format!(
+                        "a new run needs the KFP API, which is not in use: {why}"
+                    )),
+                    (None, None) => cx.error(format!(
+                        "the KFP API does not say which pipeline {} ran; start one from :pipelines",
+                        row.summary.display
+                    )),
+                    (Some((pid, _)), None) => {
+                        let id = cx.api(self.kfp.endpoint.list_versions(&pid));
+                        cx.info(format!("reading the pipeline of {}…", row.summary.display));
+                        self.rerun = Some((id, row));
+                    }
+                }
+            }
             Action::Terminate
             | Action::Stop
             | Action::Retry
@@ -614,6 +691,14 @@ impl View for RunsView {
     }
 
     fn on_event(&mut self, event: &ViewEvent, cx: &mut Cx) -> Handled {
+        if let ViewEvent::Api { id, result } = event
+            && let Some((rid, row)) = self.rerun.clone()
+            && rid == *id
+        {
+            self.rerun = None;
+            self.open_rerun(&row, result, cx);
+            return Handled::Yes;
+        }
         if let ViewEvent::Api { id, result } = event {
             let runs = self.asked.0 == Some(*id);
             if runs || self.asked.1 == Some(*id) {

@@ -98,6 +98,8 @@ pub struct NewRunForm {
     asked: Option<u64>,
     asked_once: bool,
     submitting: Option<u64>,
+    /// The experiment to select once the experiments are listed.
+    want_experiment: Option<String>,
 }
 
 impl NewRunForm {
@@ -121,7 +123,20 @@ impl NewRunForm {
             asked: None,
             asked_once: false,
             submitting: None,
+            want_experiment: None,
         }
+    }
+
+    /// "Re-run with changes": the name, the values of an earlier run
+    /// (parameters it set replace the defaults) and its experiment.
+    pub fn prefill(&mut self, name: &str, values: &[(String, String)], experiment: Option<String>) {
+        self.name.set(name);
+        for p in &mut self.params {
+            if let Some((_, v)) = values.iter().find(|(k, _)| *k == p.name) {
+                p.input.set(v);
+            }
+        }
+        self.want_experiment = experiment;
     }
 
     /// Requests in flight (experiments, submit).
@@ -265,6 +280,11 @@ impl View for NewRunForm {
                             ))
                         })
                         .collect();
+                    if let Some(want) = &self.want_experiment
+                        && let Some(i) = self.experiments.iter().position(|(id, _)| id == want)
+                    {
+                        self.experiment = i;
+                    }
                 }
                 Err(e) => self.error = Some(format!("the experiments: {e}")),
             }

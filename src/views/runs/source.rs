@@ -32,6 +32,9 @@ pub struct KfpRun {
     pub error: Option<String>,
     /// Workflow name and namespace, when the API says.
     pub workflow: Option<(String, String)>,
+    /// Pipeline id and version id the run was made from.
+    pub pipeline: Option<(String, String)>,
+    pub experiment_id: Option<String>,
 }
 
 /// The annotation that marks a row made from the KFP API alone.
@@ -153,6 +156,20 @@ impl Kfp {
                             .pointer("/error/message")
                             .and_then(Value::as_str)
                             .map(String::from),
+                        pipeline: r
+                            .pointer("/pipeline_version_reference/pipeline_id")
+                            .and_then(Value::as_str)
+                            .filter(|p| !p.is_empty())
+                            .map(|p| {
+                                (
+                                    p.to_string(),
+                                    r.pointer("/pipeline_version_reference/pipeline_version_id")
+                                        .and_then(Value::as_str)
+                                        .unwrap_or_default()
+                                        .to_string(),
+                                )
+                            }),
+                        experiment_id: s("experiment_id"),
                         workflow: r
                             .pointer("/run_details/workflow")
                             .and_then(Value::as_str)
