@@ -1085,3 +1085,53 @@ fn a_failed_run_shows_the_last_lines_of_its_failed_step() {
         "only the last lines: {screen}"
     );
 }
+
+/// A KFP run of `n` tasks in a row (3 nodes each, about 3n nodes).
+fn big_run(n: usize) -> kube::api::DynamicObject {
+    let names: Vec<String> = (0..n).map(|i| format!("step-{i:04}")).collect();
+    let leaked: Vec<&'static str> = names
+        .into_iter()
+        .map(|s| &*Box::leak(s.into_boxed_str()))
+        .collect();
+    let tasks: Vec<Task> = leaked
+        .iter()
+        .enumerate()
+        .map(|(i, name)| Task {
+            name,
+            phase: if i + 1 == n { "Running" } else { "Succeeded" },
+            exit: (i + 1 < n).then_some(0),
+        })
+        .collect();
+    kfp_run("big-run-00001", "Running", 3600, &tasks, &leaked)
+}
+
+#[test]
+fn a_run_of_2000_nodes_lays_out_and_draws_in_time() {
+    let wf = big_run(666);
+    let started = std::time::Instant::now();
+    let d = Dag::from_workflow("big-run-00001", &wf.data);
+    let rows = dag::rows(&d, false);
+    let layout = started.elapsed();
+    assert!(d.nodes.len() >= 2000, "{}", d.nodes.len());
+    assert_eq!(rows.len(), 667, "the root and one row per task");
+    let started = std::time::Instant::now();
+    let mut s = state(Box::new(RunDetail::new(std::sync::Arc::new(wf))));
+    s.size = (120, 40);
+    let _ = render(&s);
+    let first_frame = started.elapsed();
+    let mut frames = Vec::new();
+    for _ in 0..30 {
+        press(&mut s, &["j"]);
+        let t = std::time::Instant::now();
+        let _ = render(&s);
+        frames.push(t.elapsed());
+    }
+    frames.sort();
+    let p99 = frames[frames.len() - 1];
+    eprintln!(
+        "2000-node run (debug build): layout {layout:?}, open to first frame {first_frame:?}, frame max of 30 {p99:?}"
+    );
+    // Generous bounds for an unoptimised build on a shared machine.
+    assert!(layout < std::time::Duration::from_secs(2), "{layout:?}");
+    assert!(p99 < std::time::Duration::from_secs(1), "{p99:?}");
+}

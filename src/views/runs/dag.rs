@@ -280,6 +280,8 @@ pub struct Dag {
     pub tops: Vec<String>,
     /// What was wrong with the map (shown under the tree).
     pub problems: Vec<String>,
+    /// Some node is KFP v2 plumbing.
+    pub kfp: bool,
 }
 
 /// Types whose `children` are their own (attempts, group members).
@@ -439,12 +441,14 @@ impl Dag {
                 tops.len() - 1
             ));
         }
+        let kfp = nodes.values().any(Node::is_driver);
         Dag {
             workflow: workflow.to_string(),
             nodes,
             kids,
             tops,
             problems,
+            kfp,
         }
     }
 
@@ -458,7 +462,7 @@ impl Dag {
 
     /// True when any node is KFP v2 plumbing.
     pub fn is_kfp(&self) -> bool {
-        self.nodes.values().any(Node::is_driver)
+        self.kfp
     }
 
     /// The user's tasks: (done, total). Pods that are not plumbing, a retry
