@@ -557,6 +557,11 @@ impl RunsView {
     /// watch).
     fn ask_kfp(&mut self, cx: &mut Cx) {
         let Some(ns) = cx.scope.namespace().map(str::to_string) else {
+            if self.kfp.source == source::Source::Asking {
+                Arc::make_mut(&mut self.kfp).source = source::Source::WorkflowsOnly(
+                    "it lists runs by namespace; all namespaces show the Workflows".into(),
+                );
+            }
             return;
         };
         // Once the Workflows are listed, so the runs to ask about are known.
