@@ -66,6 +66,8 @@ actions! {
     PrevMatch = "prev_match", "prev", "previous match";
     New = "new", "new", "create new";
     StopStart = "stop_start", "stop/start", "stop / start";
+    Suspend = "suspend", "suspend/resume", "suspend / resume a training job";
+    AllLogs = "all_logs", "all logs", "every replica's log merged in time order";
     Connect = "connect", "connect", "connect (port-forward)";
     Forwards = "forwards", "forwards", "list port-forwards";
     NextField = "next_field", "next field", "next field";

@@ -64,6 +64,18 @@ pub static SCREENS: &[Screen] = &[
         open: |arg| Ok(Box::new(super::onnx::OnnxView::new(arg))),
     },
     Screen {
+        names: &[
+            "jobs",
+            "trainjobs",
+            "trainjob",
+            "pytorchjobs",
+            "tfjobs",
+            "training",
+        ],
+        desc: "training jobs of every kind",
+        open: |_| Ok(Box::<super::jobs::JobsView>::default()),
+    },
+    Screen {
         names: &["forwards", "pf", "port-forwards"],
         desc: "open port-forwards",
         open: |_| Ok(Box::<super::contexts::ForwardsView>::default()),
@@ -77,10 +89,6 @@ pub static LISTS: &[(&[&str], &ListSpec)] = &[
     (&["runs", "workflows", "wf", "run", "workflow"], &RUNS),
     (&["katib", "experiments", "experiment"], &EXPERIMENTS),
     (&["trials", "trial"], &TRIALS),
-    (
-        &["jobs", "trainjobs", "trainjob", "pytorchjobs", "tfjobs"],
-        &JOBS,
-    ),
     (&["gpu", "gpus"], &GPU_NODES),
     (&["nodes", "no", "node"], &NODES),
     (
@@ -158,12 +166,16 @@ static GENERIC_COLUMNS: [ColumnDef; 4] = [
     age_col(),
 ];
 
-/// `status.phase`, else the newest true condition, else "-".
+/// `status.phase`, else the newest true condition, else a TrainJob's child
+/// jobs' state, else "-".
 pub fn status_cell(obj: &DynamicObject) -> Cell {
     let text = columns::str_at(obj, "/status/phase")
         .or_else(|| columns::latest_true_condition(obj))
-        .unwrap_or("-");
-    Cell::tone(text, phase_tone(text))
+        .map(str::to_string)
+        .or_else(|| columns::jobs_status(obj))
+        .unwrap_or_else(|| "-".to_string());
+    let tone = phase_tone(text.split(' ').next().unwrap_or(""));
+    Cell::tone(text, tone)
 }
 
 // ----- pods -----
@@ -536,64 +548,6 @@ pub static TRIALS: ListSpec = ListSpec {
             "katib.kubeflow.org/trial={}",
             columns::name(&r.obj)
         ))
-    }),
-};
-
-// ----- training jobs -----
-
-fn replica_count(obj: &DynamicObject) -> i64 {
-    let Some(spec) = obj.data.get("spec").and_then(Value::as_object) else {
-        return 0;
-    };
-    let v1: i64 = spec
-        .iter()
-        .filter(|(k, _)| k.ends_with("ReplicaSpecs"))
-        .filter_map(|(_, v)| v.as_object())
-        .flat_map(|m| m.values())
-        .map(|r| r.get("replicas").and_then(Value::as_i64).unwrap_or(1))
-        .sum();
-    if v1 > 0 {
-        v1
-    } else {
-        spec.get("trainer")
-            .and_then(|t| t.get("numNodes"))
-            .and_then(Value::as_i64)
-            .unwrap_or(0)
-    }
-}
-
-pub static JOBS: ListSpec = ListSpec {
-    title: "jobs",
-    kinds: &[
-        &kinds::PYTORCH_JOB,
-        &kinds::TF_JOB,
-        &kinds::MPI_JOB,
-        &kinds::XGBOOST_JOB,
-        &kinds::JAX_JOB,
-        &kinds::TRAIN_JOB,
-    ],
-    columns: &[
-        name_col(),
-        namespace_col(),
-        ColumnDef::new(Column::new("KIND", 5, 10), |r, _| {
-            Cell::tone(r.kind.kind, Tone::Info)
-        }),
-        ColumnDef::new(Column::new("STATUS", 7, 12), |r, _| status_cell(&r.obj)),
-        ColumnDef::new(Column::new("REPLICAS", 3, 8).right(), |r, _| {
-            Cell::new(replica_count(&r.obj).to_string())
-        })
-        .sorted(|r| SortKey::Num(replica_count(&r.obj))),
-        age_col(),
-    ],
-    sort: (0, false),
-    keep: None,
-    pods_of: Some(|r| {
-        let name = columns::name(&r.obj);
-        Some(if std::ptr::eq(r.kind, &kinds::TRAIN_JOB) {
-            format!("jobset.sigs.k8s.io/jobset-name={name}")
-        } else {
-            format!("training.kubeflow.org/job-name={name}")
-        })
     }),
 };
 
