@@ -163,7 +163,8 @@ async fn run_tui(cli: Cli) -> anyhow::Result<()> {
         .map(|p| Saved::load(&p.state_file()))
         .unwrap_or_default();
 
-    let theme = Theme::new(config.ui.theme, Theme::no_color_from_env());
+    let mut theme = Theme::new(config.ui.theme, Theme::no_color_from_env());
+    theme.ascii = Theme::ascii_from_env();
     let screen = cli
         .view
         .clone()

@@ -82,6 +82,12 @@ actions! {
     Cancel = "cancel", "cancel", "cancel";
     Clear = "clear", "clear", "clear the text (undo brings it back)";
     Provider = "provider", "provider", "switch execution provider (CPU / CUDA)";
+    Terminate = "terminate", "terminate", "terminate the run: kill running steps (spec.shutdown: Terminate)";
+    Stop = "stop", "stop", "stop the run: running steps finish, no new ones (spec.shutdown: Stop)";
+    Retry = "retry", "retry", "retry the failed run (KFP API)";
+    RawNodes = "raw_nodes", "raw nodes", "show the raw Argo nodes / the KFP tasks";
+    NextFailed = "next_failed", "failed", "jump to the next failed node";
+    NextRunning = "next_running", "running", "jump to the next running node";
 }
 
 #[cfg(test)]

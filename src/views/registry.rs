@@ -31,6 +31,29 @@ pub static SCREENS: &[Screen] = &[
         open: |_| Ok(Box::<super::notebooks::NotebooksView>::default()),
     },
     Screen {
+        names: &["runs", "run", "workflows", "wf", "workflow"],
+        desc: "pipeline runs (Argo Workflows) and their DAGs",
+        open: |arg| Ok(Box::new(super::runs::RunsView::new(arg))),
+    },
+    Screen {
+        names: &["pipelines", "pipeline", "pl"],
+        desc: "KFP pipelines and their versions (KFP API)",
+        open: |_| {
+            Ok(Box::new(super::runs::catalog::CatalogView::new(
+                super::runs::catalog::What::Pipelines,
+            )))
+        },
+    },
+    Screen {
+        names: &["kfp-experiments", "kfp-experiment", "kexp"],
+        desc: "KFP experiments (KFP API); :experiments is Katib",
+        open: |_| {
+            Ok(Box::new(super::runs::catalog::CatalogView::new(
+                super::runs::catalog::What::Experiments,
+            )))
+        },
+    },
+    Screen {
         names: &["namespaces", "ns", "namespace", "profiles", "profile"],
         desc: "namespaces and Kubeflow profiles",
         open: |_| Ok(Box::<super::namespaces::NamespacesView>::default()),

@@ -125,7 +125,8 @@ pub fn flag(argv: &[String], name: &str) -> Option<String> {
 /// Whether the command line asks the shell to fail (`exit 1`, ...).
 fn asks_to_fail(argv: &[String]) -> bool {
     argv.iter().any(|a| {
-        a.split(';')
+        // Commands chain with `;`, `&&` and `||`.
+        a.split([';', '&', '|'])
             .any(|part| part.trim().starts_with("exit ") && part.trim() != "exit 0")
     })
 }
