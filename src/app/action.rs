@@ -67,6 +67,9 @@ actions! {
     New = "new", "new", "create new";
     StopStart = "stop_start", "stop/start", "stop / start";
     Suspend = "suspend", "suspend/resume", "suspend / resume a training job";
+    TrialFilter = "trial_filter", "all/running/failed", "show all / running / failed trials";
+    NextParam = "next_param", "chart param", "chart the objective against the next parameter";
+    MetricsLogs = "metrics_logs", "collector logs", "logs of the metrics-collector sidecar";
     Connect = "connect", "connect", "connect (port-forward)";
     Forwards = "forwards", "forwards", "list port-forwards";
     NextField = "next_field", "next field", "next field";

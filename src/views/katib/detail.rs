@@ -1,0 +1,580 @@
+//! One experiment: a header (state and why, objective with its metric
+//! strategies, algorithm and settings, early stopping, trial counts, the
+//! parameter spaces, the best trial, conditions), the trials table (one
+//! column per parameter and per metric, the best trial marked, sortable,
+//! `f` shows all / running / failed) and the two charts, all kept current
+//! from the watches. `enter` opens a trial, `p` charts the next parameter.
+
+use std::any::Any;
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex, OnceLock};
+
+use jiff::Timestamp;
+use kube::api::DynamicObject;
+use ratatui::buffer::Buffer;
+use ratatui::layout::{Constraint, Direction as Dir, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Widget};
+use serde_json::Value;
+
+use super::chart::{self, ChartData};
+use super::model::{self, ExperimentRow, Objective, Param, Phase, TrialRow, fmt_num};
+use super::{PendingDelete, ask_delete, on_confirm, trials_of};
+use crate::app::action::Action;
+use crate::app::state::{Scope, State};
+use crate::app::theme::Theme;
+use crate::kube::kinds;
+use crate::kube::types::{ObjRef, WatchKey};
+use crate::views::columns;
+use crate::views::resources::table_nav;
+use crate::views::table::{self, Cell, Column, SortKey, TableModel, TableState, Tone};
+use crate::views::{Cx, Handled, Subscriptions, View, ViewEvent};
+
+/// Column titles must live as long as the program; parameter and metric
+/// names are interned once each.
+fn intern(name: &str) -> &'static str {
+    static NAMES: OnceLock<Mutex<HashSet<&'static str>>> = OnceLock::new();
+    let mut set = NAMES
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(|e| e.into_inner());
+    if let Some(n) = set.get(name) {
+        return n;
+    }
+    let leaked: &'static str = Box::leak(name.to_string().into_boxed_str());
+    set.insert(leaked);
+    leaked
+}
+
+/// Which trials the table shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Show {
+    #[default]
+    All,
+    Running,
+    Failed,
+}
+
+impl Show {
+    fn next(self) -> Show {
+        match self {
+            Show::All => Show::Running,
+            Show::Running => Show::Failed,
+            Show::Failed => Show::All,
+        }
+    }
+
+    fn keeps(self, t: &TrialRow) -> bool {
+        match self {
+            Show::All => true,
+            Show::Running => !t.status.phase.finished(),
+            Show::Failed => t.status.phase.failed(),
+        }
+    }
+
+    pub fn word(self) -> &'static str {
+        match self {
+            Show::All => "all",
+            Show::Running => "running",
+            Show::Failed => "failed",
+        }
+    }
+}
+
+/// The trials table: name, status, a column per parameter and metric,
+/// duration.
+pub struct TrialsModel {
+    pub now: Timestamp,
+    pub objective: Objective,
+    pub best: String,
+    cols: Vec<Column>,
+    params: usize,
+}
+
+impl TrialsModel {
+    pub fn new(now: Timestamp, objective: &Objective, params: &[Param], best: &str) -> TrialsModel {
+        let mut cols = vec![Column::new("TRIAL", 8, 40), Column::new("STATUS", 7, 18)];
+        for p in params {
+            cols.push(Column::new(intern(&p.name), 4, 14).right());
+        }
+        for m in objective.metrics() {
+            cols.push(Column::new(intern(m), 4, 12).right());
+        }
+        cols.push(Column::new("DURATION", 8, 8).right());
+        TrialsModel {
+            now,
+            objective: objective.clone(),
+            best: best.to_string(),
+            cols,
+            params: params.len(),
+        }
+    }
+
+    fn duration(&self, t: &TrialRow) -> Option<i64> {
+        model::duration(&t.obj, t.status.phase.finished(), self.now)
+    }
+
+    fn metric_of(&self, t: &TrialRow, col: usize) -> Option<f64> {
+        t.metric(&self.objective, self.cols[col].title)
+    }
+}
+
+impl TableModel<TrialRow> for TrialsModel {
+    fn columns(&self) -> &[Column] {
+        &self.cols
+    }
+
+    fn key(&self, t: &TrialRow) -> String {
+        t.name().to_string()
+    }
+
+    fn cell(&self, t: &TrialRow, col: usize) -> Cell {
+        let last = self.cols.len() - 1;
+        match col {
+            0 if t.name() == self.best => Cell::tone(format!("★ {}", t.name()), Tone::Ok),
+            0 => Cell::new(format!("  {}", t.name())),
+            1 => Cell::tone(t.status.text(), t.status.phase.tone()),
+            c if c == last => match self.duration(t) {
+                Some(s) => Cell::new(columns::human_duration(s)),
+                None => Cell::tone("-", Tone::Dim),
+            },
+            c if c < 2 + self.params => match t.param(self.cols[c].title) {
+                Some(v) => Cell::new(v.parse::<f64>().map(fmt_num).unwrap_or(v.to_string())),
+                None => Cell::tone("-", Tone::Dim),
+            },
+            c => match self.metric_of(t, c) {
+                Some(v) => Cell::new(fmt_num(v)),
+                None => Cell::tone("-", Tone::Dim),
+            },
+        }
+    }
+
+    fn sort_key(&self, t: &TrialRow, col: usize) -> SortKey {
+        // Numbers sort as numbers: scaled to keep six decimals.
+        let scaled = |v: f64| SortKey::Num((v * 1e6).round() as i64);
+        let last = self.cols.len() - 1;
+        match col {
+            0 => SortKey::Text(t.name().to_string()),
+            1 => SortKey::Text(t.status.text()),
+            c if c == last => self
+                .duration(t)
+                .map(SortKey::Num)
+                .unwrap_or(SortKey::Missing),
+            c if c < 2 + self.params => match t.param(self.cols[c].title) {
+                Some(v) => v
+                    .parse::<f64>()
+                    .map(scaled)
+                    .unwrap_or(SortKey::Text(v.to_string())),
+                None => SortKey::Missing,
+            },
+            // Trials without the metric sort after every value.
+            c => self
+                .metric_of(t, c)
+                .map(scaled)
+                .unwrap_or(SortKey::Num(i64::MAX)),
+        }
+    }
+
+    fn search_text(&self, t: &TrialRow) -> String {
+        format!("{} {}", t.name(), t.status.text()).to_lowercase()
+    }
+}
+
+/// The watches behind one experiment's screens.
+pub fn experiment_key(obj: &DynamicObject) -> WatchKey {
+    WatchKey::in_namespace(&kinds::EXPERIMENT, Some(columns::namespace(obj)))
+}
+
+pub fn trials_key(obj: &DynamicObject) -> WatchKey {
+    WatchKey::in_namespace(&kinds::TRIAL, Some(columns::namespace(obj))).with_labels(Some(format!(
+        "{}={}",
+        model::EXPERIMENT_LABEL,
+        columns::name(obj)
+    )))
+}
+
+pub struct ExperimentDetail {
+    pub row: ExperimentRow,
+    pub params: Vec<Param>,
+    pub table: TableState<TrialRow>,
+    pub trials: Vec<TrialRow>,
+    pub show: Show,
+    pub param: usize,
+    pub chart: ChartData,
+    /// True once the experiment was seen gone from a listed watch.
+    pub gone: bool,
+    seen: Option<u64>,
+    dirty: bool,
+    pending_delete: PendingDelete,
+}
+
+impl ExperimentDetail {
+    pub fn new(obj: Arc<DynamicObject>) -> ExperimentDetail {
+        let row = ExperimentRow::new(obj);
+        ExperimentDetail {
+            params: model::params(&row.obj),
+            row,
+            table: TableState::default(),
+            trials: Vec::new(),
+            show: Show::All,
+            param: 0,
+            chart: ChartData::default(),
+            gone: false,
+            seen: None,
+            dirty: true,
+            pending_delete: None,
+        }
+    }
+
+    pub fn model(&self, now: Timestamp) -> TrialsModel {
+        let best = self
+            .row
+            .best
+            .as_ref()
+            .map(|b| b.trial.as_str())
+            .unwrap_or("");
+        TrialsModel::new(now, &self.row.objective, &self.params, best)
+    }
+
+    fn rebuild(&mut self, now: Timestamp, page: usize) {
+        let model = self.model(now);
+        let shown: Vec<TrialRow> = self
+            .trials
+            .iter()
+            .filter(|t| self.show.keeps(t))
+            .cloned()
+            .collect();
+        self.table.rebuild(shown, &model);
+        self.table.scroll_into_view(page.saturating_sub(1));
+        self.chart = ChartData::new(&self.trials, &self.row.objective, &self.params, self.param);
+    }
+}
+
+fn settings(v: Option<&Value>) -> String {
+    v.and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .map(|s| {
+                    format!(
+                        "{}={}",
+                        s.get("name").and_then(Value::as_str).unwrap_or(""),
+                        s.get("value").and_then(Value::as_str).unwrap_or("")
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .unwrap_or_default()
+}
+
+/// The header lines: label and text.
+pub fn header(
+    row: &ExperimentRow,
+    params: &[Param],
+    now: Timestamp,
+) -> Vec<(&'static str, String)> {
+    let obj = &row.obj;
+    let mut out = Vec::new();
+    let mut status = row.status.text();
+    if !row.status.message.is_empty() {
+        status.push_str(&format!(": {}", row.status.message));
+    }
+    out.push(("Status", status));
+    let o = &row.objective;
+    let mut objective = o.text();
+    if !o.additional.is_empty() {
+        objective.push_str(&format!(" · also {}", o.additional.join(", ")));
+    }
+    let strategies = o
+        .strategies
+        .iter()
+        .map(|(m, s)| format!("{m}={s}"))
+        .collect::<Vec<_>>()
+        .join(" ");
+    objective.push_str(&format!(" · strategies {strategies}"));
+    out.push(("Objective", objective));
+    out.push((
+        "Best",
+        match &row.best {
+            Some(b) if b.value.is_some() => format!("{} {}={}", b.trial, o.metric, b.text()),
+            _ => "no finished trial yet".into(),
+        },
+    ));
+    let mut algorithm = row.algorithm().to_string();
+    let s = settings(obj.data.pointer("/spec/algorithm/algorithmSettings"));
+    if !s.is_empty() {
+        algorithm.push_str(&format!(" ({s})"));
+    }
+    let early = match columns::str_at(obj, "/spec/earlyStopping/algorithmName") {
+        Some(e) => {
+            let s = settings(obj.data.pointer("/spec/earlyStopping/algorithmSettings"));
+            if s.is_empty() {
+                e.to_string()
+            } else {
+                format!("{e} ({s})")
+            }
+        }
+        None => "none".into(),
+    };
+    let n = |p: &str| {
+        columns::i64_at(obj, p)
+            .map(|x| x.to_string())
+            .unwrap_or_else(|| "-".into())
+    };
+    out.push((
+        "Algorithm",
+        format!(
+            "{algorithm} · early stopping {early} · parallel {} · max {} · max failed {}",
+            n("/spec/parallelTrialCount"),
+            n("/spec/maxTrialCount"),
+            n("/spec/maxFailedTrialCount")
+        ),
+    ));
+    out.push((
+        "Parameters",
+        params
+            .iter()
+            .map(|p| format!("{} {}", p.name, p.space()))
+            .collect::<Vec<_>>()
+            .join(" · "),
+    ));
+    let c = &row.counts;
+    let mut trials = format!(
+        "{} succeeded · {} running · {} failed · {} early-stopped",
+        c.succeeded, c.running, c.failed, c.early_stopped
+    );
+    if let Some(max) = c.max {
+        trials.push_str(&format!(" · of {max}"));
+    }
+    if let Some(d) = model::duration(obj, row.status.phase.finished(), now) {
+        trials.push_str(&format!(" · ran {}", columns::human_duration(d)));
+    }
+    out.push(("Trials", trials));
+    let conds = obj
+        .data
+        .pointer("/status/conditions")
+        .and_then(Value::as_array)
+        .map(|cs| {
+            cs.iter()
+                .map(|c| {
+                    let t = c.get("type").and_then(Value::as_str).unwrap_or("?");
+                    let yes = c.get("status").and_then(Value::as_str) == Some("True");
+                    format!("{t} {}", if yes { "yes" } else { "no" })
+                })
+                .collect::<Vec<_>>()
+                .join(" · ")
+        })
+        .unwrap_or_default();
+    if !conds.is_empty() {
+        out.push(("Conditions", conds));
+    }
+    out
+}
+
+const HINTS: &[Action] = &[
+    Action::Enter,
+    Action::TrialFilter,
+    Action::NextParam,
+    Action::SortNext,
+    Action::Delete,
+];
+
+impl View for ExperimentDetail {
+    fn title(&self) -> String {
+        columns::name(&self.row.obj).to_string()
+    }
+
+    fn layers(&self) -> &'static [&'static str] {
+        &["katib_detail", "list"]
+    }
+
+    fn hints(&self) -> &'static [Action] {
+        HINTS
+    }
+
+    fn subscriptions(&self, _scope: &Scope, subs: &mut Subscriptions) {
+        subs.watches.insert(experiment_key(&self.row.obj));
+        subs.watches.insert(trials_key(&self.row.obj));
+    }
+
+    fn on_action(&mut self, action: Action, cx: &mut Cx) -> Handled {
+        let model = self.model(cx.now);
+        if table_nav(&mut self.table, &model, action, cx.page) == Handled::Yes {
+            return Handled::Yes;
+        }
+        match action {
+            Action::SortNext => {
+                self.table.sort = ((self.table.sort.0 + 1) % model.columns().len(), false);
+                self.dirty = true;
+            }
+            Action::SortReverse => {
+                self.table.sort.1 = !self.table.sort.1;
+                self.dirty = true;
+            }
+            Action::TrialFilter => {
+                self.show = self.show.next();
+                self.dirty = true;
+                cx.info(format!("showing {} trials", self.show.word()));
+            }
+            Action::NextParam => {
+                if !self.params.is_empty() {
+                    self.param = (self.param + 1) % self.params.len();
+                    self.dirty = true;
+                }
+            }
+            Action::Enter => match self.table.selected_row() {
+                Some(t) => cx.push(Box::new(super::trial::TrialDetail::new(
+                    t.obj.clone(),
+                    self.row.objective.clone(),
+                ))),
+                None => cx.info("no trial selected"),
+            },
+            Action::Delete => self.pending_delete = ask_delete(&self.row.obj, cx),
+            Action::Yaml => cx.push(Box::new(crate::views::yaml::YamlView::new(
+                ObjRef::of(&kinds::EXPERIMENT, &self.row.obj),
+                &self.row.obj,
+            ))),
+            Action::Describe => cx.push(Box::new(crate::views::describe::DescribeView::new(
+                &kinds::EXPERIMENT,
+                self.row.obj.clone(),
+            ))),
+            _ => return Handled::No,
+        }
+        Handled::Yes
+    }
+
+    fn on_event(&mut self, event: &ViewEvent, cx: &mut Cx) -> Handled {
+        if on_confirm(&mut self.pending_delete, event, cx) {
+            Handled::Yes
+        } else {
+            Handled::No
+        }
+    }
+
+    fn sync(&mut self, cx: &mut Cx) {
+        let (ek, tk) = (experiment_key(&self.row.obj), trials_key(&self.row.obj));
+        let version = [&ek, &tk]
+            .iter()
+            .map(|k| {
+                cx.store
+                    .get(k)
+                    .map(|s| s.version + u64::from(s.listed))
+                    .unwrap_or(0)
+            })
+            .sum();
+        if !self.dirty && self.seen == Some(version) {
+            return;
+        }
+        if let Some(set) = cx.store.get(&ek) {
+            let uid = self.row.obj.metadata.uid.clone();
+            let name = columns::name(&self.row.obj).to_string();
+            let fresh = set
+                .iter()
+                .find(|o| uid.is_some() && o.metadata.uid == uid || columns::name(o) == name);
+            match fresh {
+                Some(o) => {
+                    if !Arc::ptr_eq(o, &self.row.obj) {
+                        self.row = ExperimentRow::new(o.clone());
+                        self.params = model::params(&self.row.obj);
+                    }
+                    self.gone = false;
+                }
+                None if set.listed => self.gone = true,
+                None => {}
+            }
+        }
+        self.trials = trials_of(cx.store, &tk);
+        if self.param >= self.params.len() {
+            self.param = 0;
+        }
+        self.rebuild(cx.now, cx.page);
+        self.seen = Some(version);
+        self.dirty = false;
+    }
+
+    fn render(&self, state: &State, area: Rect, buf: &mut Buffer) {
+        let t = &state.theme;
+        let lines = header(&self.row, &self.params, state.now);
+        let mut head: Vec<Line> = Vec::new();
+        if self.gone {
+            head.push(Line::from(Span::styled(
+                " This experiment was deleted.",
+                t.warn,
+            )));
+        }
+        head.extend(
+            lines
+                .into_iter()
+                .map(|(k, v)| header_line(k, v, t, &self.row)),
+        );
+        let max_head = (area.height / 4).max(3);
+        let head_h = (head.len() as u16).min(max_head);
+        let rest = area.height.saturating_sub(head_h);
+        // Small terminals give the charts the larger half.
+        let charts_h = match rest {
+            r if r < 12 => 0,
+            r if r < 20 => r / 2 + 1,
+            r => r / 2,
+        };
+        let [head_area, table_area, charts_area] = Layout::default()
+            .direction(Dir::Vertical)
+            .constraints([
+                Constraint::Length(head_h),
+                Constraint::Length(rest - charts_h),
+                Constraint::Length(charts_h),
+            ])
+            .areas(area);
+        Paragraph::new(head).render(head_area, buf);
+        let (marker, _) =
+            crate::views::resources::watch_status(&[trials_key(&self.row.obj)], "trials", state);
+        let title = format!("trials[{}]", self.show.word());
+        let empty = match self.show {
+            Show::All => "No trials yet".to_string(),
+            s => format!("No {} trials (f shows all)", s.word()),
+        };
+        let frame = table::Frame {
+            title: &title,
+            scope: None,
+            marker,
+            empty: &empty,
+            focused: state.prompt.is_none() && state.confirm.is_none(),
+        };
+        table::render(
+            &self.table,
+            &self.model(state.now),
+            &frame,
+            t,
+            table_area,
+            buf,
+        );
+        if charts_h > 0 {
+            let [left, right] = Layout::default()
+                .direction(Dir::Horizontal)
+                .constraints([Constraint::Percentage(50), Constraint::Percentage(50)])
+                .areas(charts_area);
+            chart::render_progress(&self.chart, t, left, buf);
+            chart::render_scatter(&self.chart, t, right, buf);
+        }
+    }
+
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+}
+
+fn header_line(key: &'static str, value: String, t: &Theme, row: &ExperimentRow) -> Line<'static> {
+    let style = match key {
+        "Status" => row.status.phase.tone().style(t),
+        "Best" => t.ok,
+        _ => t.header_value,
+    };
+    let style = if key == "Status" && row.status.phase == Phase::Failed {
+        t.error
+    } else {
+        style
+    };
+    Line::from(vec![
+        Span::styled(format!(" {key:<11}"), t.header_key),
+        Span::styled(value, style),
+    ])
+}
