@@ -389,7 +389,9 @@ impl Counts {
             total: n("/status/trials"),
             succeeded: n("/status/trialsSucceeded"),
             running: n("/status/trialsRunning"),
-            failed: n("/status/trialsFailed") + n("/status/trialsKilled"),
+            failed: n("/status/trialsFailed")
+                + n("/status/trialsKilled")
+                + n("/status/trialMetricsUnavailable"),
             early_stopped: n("/status/trialsEarlyStopped"),
             max: columns::i64_at(obj, "/spec/maxTrialCount"),
         }
