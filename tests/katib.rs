@@ -535,3 +535,171 @@ fn delete_asks_names_the_trials_and_readonly_refuses() {
     );
     let _: Option<WatchKey> = None;
 }
+
+fn creates(effects: &[Effect]) -> Vec<(u64, bool, Value)> {
+    effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Api {
+                id,
+                op:
+                    ApiOp::Create {
+                        kind,
+                        dry_run,
+                        body,
+                        ..
+                    },
+            } if std::ptr::eq(*kind, &kinds::EXPERIMENT) => Some((*id, *dry_run, body.clone())),
+            _ => None,
+        })
+        .collect()
+}
+
+fn exp_form(s: &State) -> &kftui::views::katib::form::ExperimentForm {
+    s.view()
+        .as_any()
+        .downcast_ref::<kftui::views::katib::form::ExperimentForm>()
+        .expect("experiment form")
+}
+
+#[test]
+fn new_experiment_form_from_the_docs_example_refuses_bad_input_and_keeps_values() {
+    use kftui::kube::errors::ApiFailure;
+    use kftui::testing::type_text;
+    use kftui::views::katib::form::{DEFAULT_PARAMS, E};
+    let mut s = katib_state();
+    press(&mut s, &["n"]);
+    assert_eq!(s.breadcrumbs(), vec!["katib", "new experiment"]);
+    snap("katib_form", &mut s);
+    let body = exp_form(&s).body();
+    assert_eq!(body["spec"]["algorithm"]["algorithmName"], "random");
+    assert_eq!(
+        body["spec"]["objective"],
+        json!({"type": "minimize", "objectiveMetricName": "loss", "goal": 0.001})
+    );
+    assert_eq!(
+        body["spec"]["parameters"],
+        json!([
+            {"name": "learning_rate", "parameterType": "double", "feasibleSpace": {"min": "0.01", "max": "0.05"}},
+            {"name": "batch_size", "parameterType": "int", "feasibleSpace": {"min": "80", "max": "100"}},
+        ])
+    );
+    assert_eq!(
+        (
+            body["spec"]["maxTrialCount"].clone(),
+            body["spec"]["parallelTrialCount"].clone()
+        ),
+        (json!(12), json!(3))
+    );
+    let cmd = body["spec"]["trialTemplate"]["trialSpec"]["spec"]["template"]["spec"]["containers"]
+        [0]["command"]
+        .to_string();
+    assert!(
+        cmd.contains("--lr=${trialParameters.learning_rate}"),
+        "{cmd}"
+    );
+    assert_eq!(
+        body["spec"]["trialTemplate"]["trialParameters"][1]["reference"],
+        "batch_size"
+    );
+
+    // min > max: said on the field, nothing sent.
+    press(
+        &mut s,
+        &["tab", "tab", "tab", "tab", "tab", "tab", "ctrl-u"],
+    );
+    assert_eq!(exp_form(&s).focus, E::Parameters);
+    type_text(
+        &mut s,
+        "learning_rate double 0.05..0.01, batch_size int 80..100",
+    );
+    let effects = press(&mut s, &["ctrl-s"]);
+    assert!(creates(&effects).is_empty());
+    s.size = (120, 40);
+    let screen = render(&s);
+    assert!(
+        screen.contains("'learning_rate': min 0.05 is greater than max 0.01"),
+        "{screen}"
+    );
+    // A parameter the command uses is gone: the command is marked.
+    press(&mut s, &["ctrl-u"]);
+    type_text(&mut s, "learning_rate double 0.01..0.05");
+    let effects = press(&mut s, &["ctrl-s"]);
+    assert!(creates(&effects).is_empty());
+    let f = exp_form(&s);
+    assert_eq!(
+        f.field(E::Command).error.as_deref(),
+        Some("${trialParameters.batch_size} names no parameter")
+    );
+    // An empty categorical list.
+    assert_eq!(exp_form(&s).focus, E::Command, "focus on the bad field");
+    press(
+        &mut s,
+        &[
+            "backtab", "backtab", "backtab", "backtab", "backtab", "backtab",
+        ],
+    );
+    assert_eq!(exp_form(&s).focus, E::Parameters);
+    press(&mut s, &["ctrl-u"]);
+    type_text(
+        &mut s,
+        "learning_rate double 0.01..0.05, batch_size categorical |",
+    );
+    press(&mut s, &["ctrl-s"]);
+    assert_eq!(
+        exp_form(&s).field(E::Parameters).error.as_deref(),
+        Some("'batch_size': the list of values is empty")
+    );
+
+    // Fixed: a dry run, then the create; a taken name keeps every value.
+    press(&mut s, &["ctrl-u"]);
+    type_text(&mut s, DEFAULT_PARAMS);
+    let effects = press(&mut s, &["ctrl-s"]);
+    let sent = creates(&effects);
+    assert_eq!(sent.len(), 1, "{effects:?}");
+    assert!(sent[0].1, "a dry run first");
+    let effects = send(
+        &mut s,
+        Msg::Api {
+            id: sent[0].0,
+            what: String::new(),
+            result: Ok(sent[0].2.clone()),
+        },
+    );
+    let real = creates(&effects);
+    assert_eq!(real.len(), 1);
+    assert!(!real[0].1, "the real create");
+    let conflict = ApiFailure::from_status(
+        409,
+        "AlreadyExists",
+        "experiments.kubeflow.org \"random-search\" already exists",
+    );
+    send(
+        &mut s,
+        Msg::Api {
+            id: real[0].0,
+            what: String::new(),
+            result: Err(conflict),
+        },
+    );
+    let f = exp_form(&s);
+    assert_eq!(f.focus, E::Name);
+    assert_eq!(f.value(E::Parameters), DEFAULT_PARAMS);
+    assert!(
+        f.field(E::Name)
+            .error
+            .as_deref()
+            .is_some_and(|e| e.contains("already exists"))
+    );
+    // The grid template brings steps.
+    press(&mut s, &["backtab", "right"]);
+    assert_eq!(exp_form(&s).value(E::Algorithm), "grid");
+    assert!(exp_form(&s).value(E::Parameters).contains("/0.01"));
+
+    // Read-only: the form does not open.
+    press(&mut s, &["esc"]);
+    s.readonly = Some("read-only mode (--readonly)".into());
+    press(&mut s, &["n"]);
+    assert_eq!(s.breadcrumbs(), vec!["katib"]);
+    assert!(render(&s).contains("cannot create experiments: read-only mode"));
+}

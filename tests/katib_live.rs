@@ -1,6 +1,7 @@
 //! The Katib screens against the API emulator over real HTTP, through the
 //! real runtime: the demo experiments listed with their reasons; a
-//! user-created random search (minimize loss) watched to Succeeded with the
+//! random search created from the `n` form (the docs example, minimize loss)
+//! watched to Succeeded with the
 //! best trial marked and the chart holding every finished trial; an
 //! experiment whose metric the workers never print failing with
 //! MetricsUnavailable trials that say why; delete with confirmation.
@@ -104,41 +105,29 @@ async fn experiments_run_to_the_end_with_the_best_marked_and_delete() {
             "experiments",
         ),
     );
-    for e in [
-        experiment("live-loss", "loss", 4, 3),
-        experiment("live-f1", "f1_score", 4, 2),
-    ] {
-        api.create(
-            &kube::api::PostParams::default(),
-            &serde_json::from_value(e).expect("object"),
-        )
-        .await
-        .expect("created");
-    }
-    d.until("both listed", 30, |_, scr| {
-        !row(scr, "live-loss").is_empty() && !row(scr, "live-f1").is_empty()
-    })
-    .await;
+    api.create(
+        &kube::api::PostParams::default(),
+        &serde_json::from_value(experiment("live-f1", "f1_score", 4, 2)).expect("object"),
+    )
+    .await
+    .expect("created");
 
-    // The f1 experiment: no worker prints f1_score, so its trials have no
-    // metrics and it fails at maxFailedTrialCount.
-    let screen = d
-        .until("live-f1 failed", 60, |_, scr| {
-            row(scr, "live-f1").contains("Failed MaxFailedTrialsReached")
-        })
-        .await;
-    assert!(row(&screen, "live-f1").contains("/2/0/4"), "{screen}");
-
-    // Open live-loss and watch it to the end.
-    d.keys(&["/"]);
+    // The docs' random search from the form, 4 trials 2 at a time: the
+    // form closes onto the new experiment, watched to the end.
+    d.keys(&["n", "tab", "ctrl-u"]);
     d.text("live-loss");
-    d.keys(&["enter", "enter"]);
+    d.keys(&["tab", "tab", "tab", "tab", "tab", "tab", "ctrl-u"]);
+    d.text("4");
+    d.keys(&["tab", "ctrl-u"]);
+    d.text("2");
+    d.keys(&["ctrl-s"]);
     let screen = d
         .until("live-loss finished with 4 charted trials", 90, |s, scr| {
             detail(s).is_some_and(|v| v.chart.values.len() == 4)
                 && scr.contains("Succeeded MaxTrialsReached")
         })
         .await;
+    assert_eq!(d.s.breadcrumbs(), vec!["katib", "live-loss"]);
     let v = detail(&d.s).expect("detail");
     let best = v.row.best.clone().expect("best trial");
     let lowest = v
@@ -158,16 +147,25 @@ async fn experiments_run_to_the_end_with_the_best_marked_and_delete() {
         screen.contains(&format!("★ {}", best.trial)),
         "best marked:\n{screen}"
     );
-    assert!(screen.contains("loss per trial") && screen.contains("loss vs lr"));
+    assert!(screen.contains("loss per trial") && screen.contains("loss vs learning_rate"));
     // Trial commands carried the sampled values into the worker.
     let t = v.trials.first().expect("a trial");
-    let lr = t.param("lr").expect("lr").to_string();
+    let lr = t.param("learning_rate").expect("lr").to_string();
     let cmd = t.obj.data["spec"]["runSpec"]["spec"]["template"]["spec"]["containers"][0]["command"]
         .to_string();
     assert!(cmd.contains(&format!("--lr={lr}")), "{cmd}");
 
-    // Back to the list; open live-f1's failed trial.
-    d.keys(&["esc", "esc", "/"]);
+    // The f1 experiment: no worker prints f1_score, so its trials have no
+    // metrics and it fails at maxFailedTrialCount.
+    d.keys(&["esc"]);
+    let screen = d
+        .until("live-f1 failed", 60, |_, scr| {
+            row(scr, "live-f1").contains("Failed MaxFailedTrialsReached")
+        })
+        .await;
+    assert!(row(&screen, "live-f1").contains("/2/0/4"), "{screen}");
+    // Open its failed trial.
+    d.keys(&["/"]);
     d.text("live-f1");
     d.keys(&["enter", "enter"]);
     d.until("f1 trials", 30, |s, _| {
@@ -188,7 +186,7 @@ async fn experiments_run_to_the_end_with_the_best_marked_and_delete() {
     );
 
     // Delete live-loss from the list, confirmed.
-    d.keys(&["esc", "esc", "esc", "/"]);
+    d.keys(&["esc", "esc", "esc", "esc", "/"]);
     d.text("live-loss");
     d.keys(&["enter", "ctrl-d"]);
     assert!(

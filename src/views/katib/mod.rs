@@ -5,6 +5,7 @@
 
 pub mod chart;
 pub mod detail;
+pub mod form;
 pub mod model;
 pub mod trial;
 
@@ -206,6 +207,7 @@ impl ExperimentsView {
 }
 
 const HINTS: &[Action] = &[
+    Action::New,
     Action::Enter,
     Action::Delete,
     Action::Yaml,
@@ -248,6 +250,20 @@ impl View for ExperimentsView {
             Action::Back if !self.table.filter.is_empty() => {
                 self.table.filter = Filter::default();
                 self.dirty = true;
+            }
+            Action::New => {
+                if let Some(reason) = cx.denied("create", &kinds::EXPERIMENT, cx.scope.namespace())
+                {
+                    cx.error(format!("cannot create experiments: {reason}"));
+                    return Handled::Yes;
+                }
+                let ns = cx
+                    .scope
+                    .namespace()
+                    .map(str::to_string)
+                    .or_else(|| cx.cluster.map(|c| c.namespace.clone()))
+                    .unwrap_or_else(|| "default".into());
+                cx.push(Box::new(form::ExperimentForm::new(ns, cx)));
             }
             Action::Enter | Action::Delete | Action::Yaml | Action::Describe => {
                 let Some(row) = self.selected().cloned() else {
