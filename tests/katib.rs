@@ -41,7 +41,11 @@ fn experiment_spec(algorithm: &str) -> Value {
         ],
         "trialTemplate": {"primaryContainerName": "training-container",
             "trialParameters": [{"name": "learningRate", "reference": "lr"}, {"name": "batchSize", "reference": "batch_size"}],
-            "trialSpec": {"apiVersion": "batch/v1", "kind": "Job"}},
+            "trialSpec": {"apiVersion": "batch/v1", "kind": "Job", "spec": {"template": {"spec": {"containers": [
+                {"name": "training-container", "image": "docker.io/kubeflowkatib/pytorch-mnist-cpu:v0.19.0",
+                 "command": ["python3", "/opt/train.py", "--lr=${trialParameters.learningRate}"],
+                 "args": ["--batch-size=${trialParameters.batchSize}"],
+                 "resources": {"limits": {"nvidia.com/gpu": "1"}}}]}}}}},
     })
 }
 
@@ -73,7 +77,10 @@ fn trial(name: &str, lr: &str, bs: &str, status: Value) -> DynamicObject {
         "spec": {"parameterAssignments": [{"name": "lr", "value": lr}, {"name": "batch_size", "value": bs}],
                  "primaryContainerName": "training-container",
                  "metricsCollector": {"collector": {"kind": "StdOut"}},
-                 "runSpec": {"apiVersion": "batch/v1", "kind": "Job", "metadata": {"name": name}}},
+                 "runSpec": {"apiVersion": "batch/v1", "kind": "Job", "metadata": {"name": name},
+                             "spec": {"template": {"spec": {"containers": [
+                                 {"name": "training-container", "image": "docker.io/kubeflowkatib/pytorch-mnist-cpu:v0.19.0",
+                                  "command": ["python3", "/opt/train.py", format!("--lr={lr}"), format!("--batch-size={bs}")]}]}}}}},
         "status": status,
     }))
 }
@@ -702,4 +709,59 @@ fn new_experiment_form_from_the_docs_example_refuses_bad_input_and_keeps_values(
     press(&mut s, &["n"]);
     assert_eq!(s.breadcrumbs(), vec!["katib"]);
     assert!(render(&s).contains("cannot create experiments: read-only mode"));
+}
+
+#[test]
+fn train_with_the_best_opens_the_job_form_with_its_values() {
+    use kftui::views::jobs::form::{J, JobForm};
+    let mut s = open_detail();
+    press(&mut s, &["t"]);
+    let f = s
+        .view()
+        .as_any()
+        .downcast_ref::<JobForm>()
+        .expect("launch form");
+    assert_eq!(f.value(J::Name), "random-best");
+    assert_eq!(f.value(J::Template), "PyTorchJob DDP");
+    assert_eq!(
+        f.value(J::Image),
+        "docker.io/kubeflowkatib/pytorch-mnist-cpu:v0.19.0"
+    );
+    assert_eq!(
+        f.value(J::Command),
+        "python3 /opt/train.py --lr=0.0188 --batch-size=92"
+    );
+    assert_eq!(
+        (f.value(J::Workers).as_str(), f.value(J::Gpus).as_str()),
+        ("1", "1")
+    );
+    let body = f.body();
+    assert_eq!(
+        body.pointer("/spec/pytorchReplicaSpecs/Worker/template/spec/containers/0/command"),
+        Some(&json!([
+            "python3",
+            "/opt/train.py",
+            "--lr=0.0188",
+            "--batch-size=92"
+        ]))
+    );
+    // From any trial: its own values.
+    press(&mut s, &["esc"]);
+    open_trial(&mut s, "random-t2");
+    press(&mut s, &["t"]);
+    let f = s
+        .view()
+        .as_any()
+        .downcast_ref::<JobForm>()
+        .expect("launch form");
+    assert_eq!(
+        f.value(J::Command),
+        "python3 /opt/train.py --lr=0.0125 --batch-size=97"
+    );
+    // Read-only: refused with the reason.
+    press(&mut s, &["esc"]);
+    s.readonly = Some("read-only mode (--readonly)".into());
+    press(&mut s, &["t"]);
+    assert!(s.view().as_any().downcast_ref::<TrialDetail>().is_some());
+    assert!(render(&s).contains("cannot launch a training job: read-only mode"));
 }

@@ -155,9 +155,40 @@ async fn experiments_run_to_the_end_with_the_best_marked_and_delete() {
         .to_string();
     assert!(cmd.contains(&format!("--lr={lr}")), "{cmd}");
 
+    // Train with the best: the job form, pre-filled, launched; the job's
+    // command carries the best trial's values.
+    let best_lr = v
+        .trials
+        .iter()
+        .find(|t| t.name() == best.trial)
+        .and_then(|t| t.param("learning_rate"))
+        .expect("best lr")
+        .to_string();
+    d.keys(&["t", "ctrl-s"]);
+    d.until("job launched", 30, |s, _| {
+        s.breadcrumbs().last().map(String::as_str) == Some("live-loss-best")
+    })
+    .await;
+    let jobs: kube::Api<kube::api::DynamicObject> = kube::Api::namespaced_with(
+        emu.client(kftui_emulator::DemoUser::Admin)
+            .await
+            .expect("client"),
+        NS,
+        &kube::discovery::ApiResource::from_gvk_with_plural(
+            &kube::core::GroupVersionKind::gvk("kubeflow.org", "v1", "PyTorchJob"),
+            "pytorchjobs",
+        ),
+    );
+    let job = jobs.get("live-loss-best").await.expect("job created");
+    let cmd = job.data["spec"]["pytorchReplicaSpecs"]["Master"]["template"]["spec"]["containers"]
+        [0]["command"]
+        .to_string();
+    assert!(cmd.contains(&format!("--lr={best_lr}")), "{cmd}");
+    assert!(!cmd.contains("trialParameters"), "{cmd}");
+
     // The f1 experiment: no worker prints f1_score, so its trials have no
     // metrics and it fails at maxFailedTrialCount.
-    d.keys(&["esc"]);
+    d.keys(&["esc", "esc"]);
     let screen = d
         .until("live-f1 failed", 60, |_, scr| {
             row(scr, "live-f1").contains("Failed MaxFailedTrialsReached")

@@ -69,6 +69,7 @@ actions! {
     Suspend = "suspend", "suspend/resume", "suspend / resume a training job";
     TrialFilter = "trial_filter", "all/running/failed", "show all / running / failed trials";
     NextParam = "next_param", "chart param", "chart the objective against the next parameter";
+    TrainBest = "train_best", "train best", "launch a training job with the best (or this) trial's parameters";
     MetricsLogs = "metrics_logs", "collector logs", "logs of the metrics-collector sidecar";
     Connect = "connect", "connect", "connect (port-forward)";
     Forwards = "forwards", "forwards", "list port-forwards";

@@ -375,6 +375,7 @@ const HINTS: &[Action] = &[
     Action::Enter,
     Action::TrialFilter,
     Action::NextParam,
+    Action::TrainBest,
     Action::SortNext,
     Action::Delete,
 ];
@@ -429,6 +430,15 @@ impl View for ExperimentDetail {
                 ))),
                 None => cx.info("no trial selected"),
             },
+            Action::TrainBest => {
+                let (trial, assignments) = match &self.row.best {
+                    Some(b) if !b.assignments.is_empty() => {
+                        (b.trial.clone(), b.assignments.clone())
+                    }
+                    _ => (String::new(), Vec::new()),
+                };
+                super::train::open(&self.row.obj, &trial, &assignments, cx);
+            }
             Action::Delete => self.pending_delete = ask_delete(&self.row.obj, cx),
             Action::Yaml => cx.push(Box::new(crate::views::yaml::YamlView::new(
                 ObjRef::of(&kinds::EXPERIMENT, &self.row.obj),

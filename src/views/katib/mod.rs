@@ -7,6 +7,7 @@ pub mod chart;
 pub mod detail;
 pub mod form;
 pub mod model;
+pub mod train;
 pub mod trial;
 
 use std::any::Any;

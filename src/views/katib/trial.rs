@@ -283,8 +283,8 @@ impl View for TrialDetail {
         &[
             Action::Logs,
             Action::MetricsLogs,
+            Action::TrainBest,
             Action::Yaml,
-            Action::Describe,
         ]
     }
 
@@ -300,6 +300,7 @@ impl View for TrialDetail {
                 self.open_logs(primary.as_deref(), cx);
             }
             Action::MetricsLogs => self.open_logs(Some(COLLECTOR), cx),
+            Action::TrainBest => super::train::open_trial(&self.row.obj, cx),
             Action::Yaml => cx.push(Box::new(crate::views::yaml::YamlView::new(
                 ObjRef::of(&kinds::TRIAL, &self.row.obj),
                 &self.row.obj,
