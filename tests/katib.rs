@@ -765,3 +765,76 @@ fn train_with_the_best_opens_the_job_form_with_its_values() {
     assert!(s.view().as_any().downcast_ref::<TrialDetail>().is_some());
     assert!(render(&s).contains("cannot launch a training job: read-only mode"));
 }
+
+fn p99(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[((v.len() as f64 * 0.99).ceil() as usize).min(v.len()) - 1]
+}
+
+/// Bench (printed): an experiment with 10,000 trials: open to first frame,
+/// frame p99 with the charts visible, a finished trial to screen p99.
+#[test]
+fn bench_ten_thousand_trials() {
+    use std::time::Instant;
+    let many: Vec<DynamicObject> = (0..10_000u32)
+        .map(|i| {
+            let lr = format!("{:.4}", 0.01 + f64::from(i % 400) * 0.0001);
+            let bs = format!("{}", 80 + i % 21);
+            let loss = format!("{:.4}", 0.05 + f64::from((i * 7919) % 1000) / 2000.0);
+            let min = i % 60;
+            let mut t = done_trial(&("x", "0", "0", "0", "0.9", min));
+            t.metadata.name = Some(format!("random-{i:05}"));
+            t.metadata.uid = Some(format!("u-{i}"));
+            t.data["spec"]["parameterAssignments"] =
+                json!([{"name": "lr", "value": lr}, {"name": "batch_size", "value": bs}]);
+            t.data["status"]["observation"]["metrics"][0] =
+                json!({"name": "loss", "min": loss, "max": loss, "latest": loss});
+            t
+        })
+        .collect();
+    let mut s = katib_state();
+    s.size = (120, 40);
+    select(&mut s, "random");
+    let exp = experiments().remove(0);
+    let t0 = Instant::now();
+    press(&mut s, &["enter"]);
+    load(&mut s, trials_key(&exp), many.clone());
+    let first = render(&s);
+    let open_ms = t0.elapsed().as_secs_f64() * 1e3;
+    assert_eq!(detail(&s).table.rows.len(), 10_000);
+    assert_eq!(detail(&s).chart.values.len(), 10_000);
+    assert!(first.contains("loss per trial"), "{first}");
+    let mut frames = Vec::new();
+    for _ in 0..60 {
+        let t = Instant::now();
+        let _ = render(&s);
+        frames.push(t.elapsed().as_secs_f64() * 1e3);
+    }
+    let mut updates = Vec::new();
+    for i in 0..40u32 {
+        let mut t = many[i as usize].clone();
+        t.data["status"]["observation"]["metrics"][0] = json!({"name": "loss", "min": "0.01", "max": "0.01", "latest": format!("{:.4}", 0.04 - f64::from(i) * 0.0005)});
+        let start = Instant::now();
+        send(
+            &mut s,
+            Msg::Watch(trials_key(&exp), WatchUpdate::Applied(t)),
+        );
+        let _ = render(&s);
+        updates.push(start.elapsed().as_secs_f64() * 1e3);
+    }
+    assert_eq!(
+        detail(&s).chart.best.last().map(|p| p.1),
+        Some(0.01),
+        "the strategy (min) picks the min"
+    );
+    println!(
+        "katib bench (10,000 trials, 120x40, {} build): open to first frame {open_ms:.1} ms, frame p99 {:.2} ms, finished trial to screen p99 {:.2} ms",
+        if cfg!(debug_assertions) {
+            "debug"
+        } else {
+            "release"
+        },
+        p99(frames),
+        p99(updates)
+    );
+}

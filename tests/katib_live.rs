@@ -11,7 +11,6 @@ use kftui::app::state::{Connection, Scope, State};
 use kftui::kube::client;
 use kftui::testing::state;
 use kftui::views::katib::detail::ExperimentDetail;
-use kftui::views::katib::model::TrialRow;
 use kftui::views::registry;
 use kftui_emulator::{Emulator, EmulatorConfig};
 use serde_json::{Value, json};
@@ -133,9 +132,7 @@ async fn experiments_run_to_the_end_with_the_best_marked_and_delete() {
     let lowest = v
         .trials
         .iter()
-        .filter_map(|t: &TrialRow| {
-            Some((t.metric(&v.row.objective, "loss")?, t.name().to_string()))
-        })
+        .filter_map(|t| Some((t.metric(&v.row.objective, "loss")?, t.name().to_string())))
         .min_by(|a, b| a.0.total_cmp(&b.0))
         .expect("losses");
     assert_eq!(

@@ -33,7 +33,7 @@ pub struct ChartData {
 
 impl ChartData {
     pub fn new(
-        trials: &[TrialRow],
+        trials: &[std::sync::Arc<TrialRow>],
         objective: &Objective,
         params: &[Param],
         param: usize,

@@ -19,7 +19,7 @@ use serde_json::Value;
 
 use super::chart::{self, ChartData};
 use super::model::{self, ExperimentRow, Objective, Param, Phase, TrialRow, fmt_num};
-use super::{PendingDelete, ask_delete, on_confirm, trials_of};
+use super::{PendingDelete, ask_delete, on_confirm};
 use crate::app::action::Action;
 use crate::app::state::{Scope, State};
 use crate::app::theme::Theme;
@@ -119,16 +119,16 @@ impl TrialsModel {
     }
 }
 
-impl TableModel<TrialRow> for TrialsModel {
+impl TableModel<Arc<TrialRow>> for TrialsModel {
     fn columns(&self) -> &[Column] {
         &self.cols
     }
 
-    fn key(&self, t: &TrialRow) -> String {
+    fn key(&self, t: &Arc<TrialRow>) -> String {
         t.name().to_string()
     }
 
-    fn cell(&self, t: &TrialRow, col: usize) -> Cell {
+    fn cell(&self, t: &Arc<TrialRow>, col: usize) -> Cell {
         let last = self.cols.len() - 1;
         match col {
             0 if t.name() == self.best => Cell::tone(format!("★ {}", t.name()), Tone::Ok),
@@ -149,7 +149,7 @@ impl TableModel<TrialRow> for TrialsModel {
         }
     }
 
-    fn sort_key(&self, t: &TrialRow, col: usize) -> SortKey {
+    fn sort_key(&self, t: &Arc<TrialRow>, col: usize) -> SortKey {
         // Numbers sort as numbers: scaled to keep six decimals.
         let scaled = |v: f64| SortKey::Num((v * 1e6).round() as i64);
         let last = self.cols.len() - 1;
@@ -175,7 +175,7 @@ impl TableModel<TrialRow> for TrialsModel {
         }
     }
 
-    fn search_text(&self, t: &TrialRow) -> String {
+    fn search_text(&self, t: &Arc<TrialRow>) -> String {
         format!("{} {}", t.name(), t.status.text()).to_lowercase()
     }
 }
@@ -196,8 +196,10 @@ pub fn trials_key(obj: &DynamicObject) -> WatchKey {
 pub struct ExperimentDetail {
     pub row: ExperimentRow,
     pub params: Vec<Param>,
-    pub table: TableState<TrialRow>,
-    pub trials: Vec<TrialRow>,
+    pub table: TableState<Arc<TrialRow>>,
+    pub trials: Vec<Arc<TrialRow>>,
+    /// Rows by trial name, kept while their object is unchanged.
+    cache: std::collections::HashMap<String, Arc<TrialRow>>,
     pub show: Show,
     pub param: usize,
     pub chart: ChartData,
@@ -216,6 +218,7 @@ impl ExperimentDetail {
             row,
             table: TableState::default(),
             trials: Vec::new(),
+            cache: Default::default(),
             show: Show::All,
             param: 0,
             chart: ChartData::default(),
@@ -238,7 +241,7 @@ impl ExperimentDetail {
 
     fn rebuild(&mut self, now: Timestamp, page: usize) {
         let model = self.model(now);
-        let shown: Vec<TrialRow> = self
+        let shown: Vec<Arc<TrialRow>> = self
             .trials
             .iter()
             .filter(|t| self.show.keeps(t))
@@ -493,7 +496,28 @@ impl View for ExperimentDetail {
                 None => {}
             }
         }
-        self.trials = trials_of(cx.store, &tk);
+        // Only changed trials are read again.
+        let mut cache = std::mem::take(&mut self.cache);
+        self.trials = cx
+            .store
+            .get(&tk)
+            .map(|set| {
+                set.iter()
+                    .map(|o| {
+                        let name = columns::name(o);
+                        match cache.remove(name) {
+                            Some(r) if Arc::ptr_eq(&r.obj, o) => r,
+                            _ => Arc::new(TrialRow::new(o.clone())),
+                        }
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        self.cache = self
+            .trials
+            .iter()
+            .map(|t| (t.name().to_string(), t.clone()))
+            .collect();
         if self.param >= self.params.len() {
             self.param = 0;
         }

@@ -11,7 +11,6 @@ pub mod train;
 pub mod trial;
 
 use std::any::Any;
-use std::sync::Arc;
 
 use jiff::Timestamp;
 use kube::api::DynamicObject;
@@ -353,16 +352,4 @@ impl View for ExperimentsView {
     fn as_any(&self) -> &dyn Any {
         self
     }
-}
-
-/// Trials of one experiment from the store.
-pub fn trials_of(store: &crate::app::store::Store, key: &WatchKey) -> Vec<model::TrialRow> {
-    store
-        .get(key)
-        .map(|set| {
-            set.iter()
-                .map(|o: &Arc<DynamicObject>| model::TrialRow::new(o.clone()))
-                .collect()
-        })
-        .unwrap_or_default()
 }

@@ -541,6 +541,8 @@ impl ExperimentRow {
 #[derive(Debug, Clone)]
 pub struct TrialRow {
     pub obj: Arc<DynamicObject>,
+    /// `status.completionTime`, read once.
+    pub completed: Option<Timestamp>,
     pub status: Status,
     pub assignments: Vec<(String, String)>,
     pub metrics: Vec<Metric>,
@@ -549,6 +551,7 @@ pub struct TrialRow {
 impl TrialRow {
     pub fn new(obj: Arc<DynamicObject>) -> TrialRow {
         TrialRow {
+            completed: columns::time_at(&obj, "/status/completionTime"),
             status: status(&obj),
             assignments: assignments_at(obj.data.pointer("/spec/parameterAssignments")),
             metrics: metrics_at(obj.data.pointer("/status/observation")),
@@ -577,7 +580,7 @@ impl TrialRow {
 
     /// When the trial finished, for the completion order.
     pub fn completed(&self) -> Option<Timestamp> {
-        columns::time_at(&self.obj, "/status/completionTime")
+        self.completed
     }
 
     /// Why a trial has no metrics, in words, when it has none.
@@ -609,7 +612,7 @@ impl TrialRow {
 
 /// Objective values of the finished trials in completion order, with the
 /// best value so far after each.
-pub fn progression(trials: &[TrialRow], objective: &Objective) -> Vec<(f64, f64)> {
+pub fn progression(trials: &[Arc<TrialRow>], objective: &Objective) -> Vec<(f64, f64)> {
     let mut done: Vec<(Timestamp, &str, f64)> = trials
         .iter()
         .filter_map(|t| {
@@ -648,7 +651,7 @@ mod tests {
     #[test]
     fn progression_keeps_the_best_so_far() {
         let obj = |name: &str, at: &str, loss: &str| {
-            TrialRow::new(Arc::new(
+            Arc::new(TrialRow::new(Arc::new(
                 serde_json::from_value(serde_json::json!({
                     "apiVersion": "kubeflow.org/v1beta1", "kind": "Trial",
                     "metadata": {"name": name},
@@ -656,7 +659,7 @@ mod tests {
                         {"name": "loss", "min": loss, "max": loss, "latest": loss}]}},
                 }))
                 .unwrap(),
-            ))
+            )))
         };
         let objective = Objective {
             direction: Direction::Minimize,
