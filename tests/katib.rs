@@ -221,6 +221,11 @@ fn open_detail() -> State {
     press(&mut s, &["enter"]);
     let exp = experiments().remove(0);
     load(&mut s, trials_key(&exp), trials());
+    load(
+        &mut s,
+        kftui::views::katib::detail::suggestion_key(&exp),
+        Vec::new(),
+    );
     s
 }
 
@@ -836,5 +841,53 @@ fn bench_ten_thousand_trials() {
         },
         p99(frames),
         p99(updates)
+    );
+}
+
+#[test]
+fn suggestion_state_and_a_failing_suggestion_service_is_the_problem() {
+    use kftui::views::katib::detail::suggestion_key;
+    let mut s = open_detail();
+    s.size = (120, 40);
+    let exp = experiments().remove(0);
+    let sugg = |ready: &str, msg: &str| {
+        obj(json!({
+            "apiVersion": "kubeflow.org/v1beta1", "kind": "Suggestion",
+            "metadata": {"name": "random", "namespace": NS, "uid": "s1", "creationTimestamp": "2025-06-01T11:00:00Z"},
+            "spec": {"algorithm": {"algorithmName": "random"}, "requests": 8},
+            "status": {"suggestionCount": 8, "conditions": [
+                cond("Created", "True", "SuggestionCreated", "Suggestion is created", "2025-06-01T11:00:00Z"),
+                cond("DeploymentReady", ready, "DeploymentNotReady", msg, "2025-06-01T11:00:00Z"),
+                cond("Running", "True", "SuggestionRunning", "Suggestion is running", "2025-06-01T11:00:00Z")]},
+        }))
+    };
+    load(
+        &mut s,
+        suggestion_key(&exp),
+        vec![sugg("True", "Deployment is ready")],
+    );
+    let screen = render(&s);
+    let line = row(&screen, "Suggestion");
+    assert!(
+        line.contains("random · 8 suggestion(s) · Running"),
+        "{screen}"
+    );
+    assert!(!line.contains("not ready"), "{line}");
+    load(
+        &mut s,
+        suggestion_key(&exp),
+        vec![sugg(
+            "False",
+            "Deployment does not have minimum availability",
+        )],
+    );
+    let screen = render(&s);
+    let lines: Vec<&str> = screen.lines().collect();
+    assert!(lines[2].contains("Status"), "{screen}");
+    assert!(
+        lines[3].contains("Suggestion")
+            && lines[3]
+                .contains("service not ready: Deployment does not have minimum availability"),
+        "right under the status:\n{screen}"
     );
 }

@@ -193,6 +193,39 @@ pub fn trials_key(obj: &DynamicObject) -> WatchKey {
     )))
 }
 
+pub fn suggestion_key(obj: &DynamicObject) -> WatchKey {
+    WatchKey::in_namespace(&kinds::SUGGESTION, Some(columns::namespace(obj)))
+}
+
+/// The Suggestion in words, and whether it is in trouble.
+pub fn suggestion_line(obj: &DynamicObject) -> (bool, String) {
+    let count = columns::i64_at(obj, "/status/suggestionCount").unwrap_or(0);
+    let algorithm = columns::str_at(obj, "/spec/algorithm/algorithmName").unwrap_or("-");
+    let st = model::status(obj);
+    let conds = obj
+        .data
+        .pointer("/status/conditions")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    let not_ready = conds.iter().find(|c| {
+        c.get("type").and_then(Value::as_str) == Some("DeploymentReady")
+            && c.get("status").and_then(Value::as_str) == Some("False")
+    });
+    let mut text = format!("{algorithm} · {count} suggestion(s) · {}", st.phase.word());
+    let problem = if st.phase == Phase::Failed {
+        text.push_str(&format!(": {}", st.message));
+        true
+    } else if let Some(c) = not_ready.filter(|_| !st.phase.finished()) {
+        let msg = c.get("message").and_then(Value::as_str).unwrap_or("");
+        text.push_str(&format!(" · service not ready: {msg}"));
+        true
+    } else {
+        false
+    };
+    (problem, text)
+}
+
 pub struct ExperimentDetail {
     pub row: ExperimentRow,
     pub params: Vec<Param>,
@@ -399,6 +432,7 @@ impl View for ExperimentDetail {
     fn subscriptions(&self, _scope: &Scope, subs: &mut Subscriptions) {
         subs.watches.insert(experiment_key(&self.row.obj));
         subs.watches.insert(trials_key(&self.row.obj));
+        subs.watches.insert(suggestion_key(&self.row.obj));
     }
 
     fn on_action(&mut self, action: Action, cx: &mut Cx) -> Handled {
@@ -528,7 +562,18 @@ impl View for ExperimentDetail {
 
     fn render(&self, state: &State, area: Rect, buf: &mut Buffer) {
         let t = &state.theme;
-        let lines = header(&self.row, &self.params, state.now);
+        let mut lines = header(&self.row, &self.params, state.now);
+        let sk = suggestion_key(&self.row.obj);
+        let suggestion = state.store.get(&sk).and_then(|set| {
+            set.iter()
+                .find(|o| columns::name(o) == columns::name(&self.row.obj))
+        });
+        if let Some((problem, text)) = suggestion.map(|o| suggestion_line(o)) {
+            // A failing suggestion service is the experiment's problem:
+            // said right under its status.
+            let at = if problem { 1 } else { lines.len() };
+            lines.insert(at.min(lines.len()), ("Suggestion", text));
+        }
         let mut head: Vec<Line> = Vec::new();
         if self.gone {
             head.push(Line::from(Span::styled(
@@ -599,6 +644,7 @@ impl View for ExperimentDetail {
 fn header_line(key: &'static str, value: String, t: &Theme, row: &ExperimentRow) -> Line<'static> {
     let style = match key {
         "Status" => row.status.phase.tone().style(t),
+        "Suggestion" if value.contains(" · Failed") || value.contains("not ready") => t.error,
         "Best" => t.ok,
         _ => t.header_value,
     };
