@@ -6,9 +6,12 @@
 pub mod chart;
 pub mod detail;
 pub mod form;
+pub mod header;
 pub mod model;
+pub mod space;
 pub mod train;
 pub mod trial;
+pub mod trials;
 
 use std::any::Any;
 
