@@ -294,8 +294,9 @@ fn detail_shows_header_trials_with_best_marked_and_both_charts() {
     for col in ["STATUS", "lr", "batch_size", "loss", "accuracy", "DURATION"] {
         assert!(head.contains(col), "{col} missing in {head}");
     }
-    let best = row(&screen, "│★ random-t4");
-    assert!(best.contains("★ random-t4"), "{best}");
+    // Trial names without the experiment's prefix.
+    let best = row(&screen, "│★ t4 ");
+    assert!(best.contains("★ t4"), "{best}");
     assert!(
         best.contains("0.0188")
             && best.contains("92")
@@ -303,7 +304,7 @@ fn detail_shows_header_trials_with_best_marked_and_both_charts() {
             && best.contains("0.9603"),
         "{best}"
     );
-    let failed = row(&screen, "│  random-t8");
+    let failed = row(&screen, "│  t8 ");
     assert!(failed.contains("MetricsUnavailable"), "{failed}");
     // The progress chart holds the six finished trials in completion order.
     let d = detail(&s);
@@ -376,10 +377,7 @@ fn sorting_filtering_param_cycling_and_live_update() {
     assert_eq!(d.chart.values.len(), 7);
     assert_eq!(d.chart.best.last().map(|p| p.1), Some(0.05));
     let screen = render(&s);
-    assert!(
-        row(&screen, "│  random-t7").contains("Succeeded"),
-        "{screen}"
-    );
+    assert!(row(&screen, "│  t7 ").contains("Succeeded"), "{screen}");
 }
 
 #[test]

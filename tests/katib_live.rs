@@ -141,7 +141,10 @@ async fn experiments_run_to_the_end_with_the_best_marked_and_delete() {
     );
     assert_eq!(v.chart.best.last().map(|p| p.1), Some(lowest.0));
     assert!(
-        screen.contains(&format!("★ {}", best.trial)),
+        screen.contains(&format!(
+            "★ {}",
+            best.trial.trim_start_matches("live-loss-")
+        )),
         "best marked:\n{screen}"
     );
     assert!(screen.contains("loss per trial") && screen.contains("loss vs learning_rate"));

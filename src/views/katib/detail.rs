@@ -87,6 +87,9 @@ pub struct TrialsModel {
     pub now: Timestamp,
     pub objective: Objective,
     pub best: String,
+    /// `<experiment>-`: trial names start with it, the TRIAL column leaves
+    /// it out.
+    pub prefix: String,
     cols: Vec<Column>,
     params: usize,
 }
@@ -105,6 +108,7 @@ impl TrialsModel {
             now,
             objective: objective.clone(),
             best: best.to_string(),
+            prefix: String::new(),
             cols,
             params: params.len(),
         }
@@ -131,8 +135,18 @@ impl TableModel<Arc<TrialRow>> for TrialsModel {
     fn cell(&self, t: &Arc<TrialRow>, col: usize) -> Cell {
         let last = self.cols.len() - 1;
         match col {
-            0 if t.name() == self.best => Cell::tone(format!("★ {}", t.name()), Tone::Ok),
-            0 => Cell::new(format!("  {}", t.name())),
+            0 => {
+                let short = t
+                    .name()
+                    .strip_prefix(self.prefix.as_str())
+                    .filter(|s| !s.is_empty())
+                    .unwrap_or(t.name());
+                if t.name() == self.best {
+                    Cell::tone(format!("★ {short}"), Tone::Ok)
+                } else {
+                    Cell::new(format!("  {short}"))
+                }
+            }
             1 => Cell::tone(t.status.text(), t.status.phase.tone()),
             c if c == last => match self.duration(t) {
                 Some(s) => Cell::new(columns::human_duration(s)),
@@ -236,7 +250,9 @@ impl ExperimentDetail {
             .as_ref()
             .map(|b| b.trial.as_str())
             .unwrap_or("");
-        TrialsModel::new(now, &self.row.objective, &self.params, best)
+        let mut m = TrialsModel::new(now, &self.row.objective, &self.params, best);
+        m.prefix = format!("{}-", columns::name(&self.row.obj));
+        m
     }
 
     fn rebuild(&mut self, now: Timestamp, page: usize) {

@@ -45,10 +45,10 @@ const C_NAME: Column = Column::new("NAME", 8, 32);
 const C_NS: Column = Column::new("NAMESPACE", 9, 20);
 const C_STATUS: Column = Column::new("STATUS", 14, 32);
 const C_ALGORITHM: Column = Column::new("ALGORITHM", 6, 20).optional();
-const C_OBJECTIVE: Column = Column::new("OBJECTIVE", 21, 28);
+const C_OBJECTIVE: Column = Column::new("OBJECTIVE", 24, 28);
 const C_TRIALS: Column = Column::new("TRIALS", 6, 14).right();
 const C_BEST: Column = Column::new("BEST", 6, 40).optional();
-const C_DURATION: Column = Column::new("DURATION", 8, 8).right();
+const C_DURATION: Column = Column::new("DURATION", 8, 8).right().optional();
 const C_AGE: Column = Column::new("AGE", 3, 6).right();
 
 impl ExperimentsModel {
