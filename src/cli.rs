@@ -57,4 +57,6 @@ pub struct Cli {
 pub enum Cmd {
     /// Run the Kubernetes API emulator alone and write a kubeconfig for it.
     Sim(kftui_emulator::SimArgs),
+    /// Create a training job from a file (dry run first); --watch follows it.
+    Launch(crate::submit::LaunchArgs),
 }

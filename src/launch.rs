@@ -29,6 +29,7 @@ pub fn main() -> ExitCode {
         );
         return ExitCode::from(2);
     }
+    crate::app::runtime::tune_allocator();
     let rt = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -39,9 +40,15 @@ pub fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    if let Some(Cmd::Launch(args)) = &cli.command {
+        let code = rt.block_on(crate::submit::main(&cli, args));
+        rt.shutdown_background();
+        return code;
+    }
     let result = rt.block_on(async move {
         match cli.command {
             Some(Cmd::Sim(ref args)) => kftui_emulator::run_sim(args.clone()).await,
+            Some(Cmd::Launch(_)) => Ok(()),
             None => run_tui(cli).await,
         }
     });
@@ -156,7 +163,8 @@ async fn run_tui(cli: Cli) -> anyhow::Result<()> {
         .map(|p| Saved::load(&p.state_file()))
         .unwrap_or_default();
 
-    let theme = Theme::new(config.ui.theme, Theme::no_color_from_env());
+    let mut theme = Theme::new(config.ui.theme, Theme::no_color_from_env());
+    theme.ascii = Theme::ascii_from_env();
     let screen = cli
         .view
         .clone()

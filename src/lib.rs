@@ -6,5 +6,6 @@ pub mod cli;
 pub mod kube;
 pub mod launch;
 pub mod onnx;
+pub mod submit;
 pub mod testing;
 pub mod views;

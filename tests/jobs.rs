@@ -10,9 +10,11 @@ use kftui::app::msg::Msg;
 use kftui::app::state::{Level, State};
 use kftui::kube::errors::FailureKind;
 use kftui::kube::kinds;
+use kftui::kube::types::LogUpdate;
 use kftui::kube::types::{ApiOp, PatchBody, SyncStatus, WatchUpdate};
 use kftui::testing::{load, obj, press, render, send, state, type_text};
 use kftui::views::jobs::detail::{DetailKeys, JobDetail};
+use kftui::views::jobs::logs::MergedLogs;
 use kftui::views::jobs::{self, JobsView};
 use kftui::views::registry;
 use kube::api::DynamicObject;
@@ -467,6 +469,28 @@ fn details_show_replicas_exit_codes_and_scheduling_events_first() {
             ),
         ],
     );
+    // The failed replica's last log lines are read and shown.
+    let spec = s
+        .view()
+        .as_any()
+        .downcast_ref::<JobDetail>()
+        .and_then(|d| d.failed_log.clone())
+        .map(|(spec, _, _)| spec)
+        .expect("the failed replica's log is asked for");
+    assert_eq!(
+        (spec.pod.as_str(), spec.follow),
+        ("bert-oom-worker-0", false)
+    );
+    send(
+        &mut s,
+        Msg::Logs(
+            spec,
+            LogUpdate::Lines(vec![
+                "2025-06-01T11:49:58.000Z epoch 3 step 120 loss=0.41".into(),
+                "2025-06-01T11:49:59.000Z RuntimeError: CUDA out of memory. Tried to allocate 2.00 GiB".into(),
+            ]),
+        ),
+    );
     s.size = (120, 40);
     let screen = render(&s);
     for want in [
@@ -479,6 +503,8 @@ fn details_show_replicas_exit_codes_and_scheduling_events_first() {
         "backoffLimit 0",
         "suspend false",
         "duration 19m",
+        "Last log lines of worker-0",
+        "  RuntimeError: CUDA out of memory. Tried to allocate 2.00 GiB",
     ] {
         assert!(screen.contains(want), "{want} missing:\n{screen}");
     }
@@ -499,6 +525,70 @@ fn details_show_replicas_exit_codes_and_scheduling_events_first() {
     assert!(sched < created, "scheduling trouble first:\n{screen}");
     assert!(!screen.contains("not ours"), "{screen}");
     snap("jobs_detail", &mut s);
+
+    // All replicas' logs merged in time order, each line with its replica.
+    press(&mut s, &["L"]);
+    let streams = s
+        .view()
+        .as_any()
+        .downcast_ref::<MergedLogs>()
+        .expect("merged logs")
+        .streams
+        .clone();
+    assert_eq!(
+        streams
+            .iter()
+            .map(|(spec, p)| (spec.pod.as_str(), p.as_str()))
+            .collect::<Vec<_>>(),
+        vec![
+            ("bert-oom-master-0", "[master-0]"),
+            ("bert-oom-worker-0", "[worker-0]")
+        ]
+    );
+    let lines = |v: &[&str]| LogUpdate::Lines(v.iter().map(|l| l.to_string()).collect());
+    send(
+        &mut s,
+        Msg::Logs(
+            streams[1].0.clone(),
+            lines(&[
+                "2025-06-01T11:31:02.000Z epoch 1 loss 0.9",
+                "2025-06-01T11:31:04.000Z Traceback: CUDA out of memory",
+            ]),
+        ),
+    );
+    send(
+        &mut s,
+        Msg::Logs(
+            streams[0].0.clone(),
+            lines(&[
+                "2025-06-01T11:31:01.000Z starting master",
+                "2025-06-01T11:31:03.000Z epoch 1 loss 0.8",
+            ]),
+        ),
+    );
+    let screen = render(&s);
+    let order: Vec<usize> = [
+        "[master-0] starting master",
+        "[worker-0] epoch 1 loss 0.9",
+        "[master-0] epoch 1 loss 0.8",
+        "[worker-0] Traceback: CUDA out of memory",
+    ]
+    .iter()
+    .map(|l| {
+        screen
+            .find(l)
+            .unwrap_or_else(|| panic!("{l} missing:\n{screen}"))
+    })
+    .collect();
+    assert!(
+        order.windows(2).all(|w| w[0] < w[1]),
+        "time order:\n{screen}"
+    );
+    assert!(
+        screen.contains("bert-oom logs") && screen.contains("following"),
+        "{screen}"
+    );
+    press(&mut s, &["esc"]);
 
     // Logs: the replica pods to pick from, filtered by the job's label.
     press(&mut s, &["l"]);
@@ -711,6 +801,19 @@ fn launch_form_templates_and_trainjob_body() {
         screen.contains("Runtime") && screen.contains("torch-distributed"),
         "{screen}"
     );
+    // The cluster's ClusterTrainingRuntimes replace the usual names.
+    load(
+        &mut s,
+        kftui::views::jobs::form::runtimes_key(),
+        ["torch-tune-llama", "mpi-horovod"]
+            .iter()
+            .map(|n| obj(json!({"apiVersion": "trainer.kubeflow.org/v1alpha1", "kind": "ClusterTrainingRuntime",
+                "metadata": {"name": n, "uid": format!("r-{n}"), "creationTimestamp": "2025-05-01T00:00:00Z"}})))
+            .collect(),
+    );
+    let f = job_form(&s);
+    assert!(matches!(&f.field(J::Runtime).input,
+        kftui::views::form::Input::Choice { options, .. } if *options == vec!["mpi-horovod".to_string(), "torch-tune-llama".to_string()]));
     press(&mut s, &["tab"]);
     type_text(&mut s, "tj");
     let body = job_form(&s).body();
@@ -720,7 +823,7 @@ fn launch_form_templates_and_trainjob_body() {
     );
     assert_eq!(
         body.pointer("/spec/runtimeRef/name"),
-        Some(&json!("torch-distributed"))
+        Some(&json!("mpi-horovod"))
     );
     assert_eq!(body.pointer("/spec/trainer/numNodes"), Some(&json!(2)));
     // Back to TFJob: the image follows the template (it was not edited).
@@ -739,4 +842,54 @@ fn launch_form_templates_and_trainjob_body() {
             .as_ref()
             .is_some_and(|n| n.text.contains("--readonly"))
     );
+}
+
+/// Event-to-screen time with 5,000 jobs in the table: one watch event
+/// (a job changing state), the rebuild and a frame, measured 60 times.
+#[test]
+fn five_thousand_jobs_event_to_screen() {
+    let mut s = jobs_state();
+    let key = jobs::keys(&s.scope, None)
+        .into_iter()
+        .find(|k| std::ptr::eq(k.kind, &kinds::PYTORCH_JOB))
+        .expect("key");
+    let running = |i: usize, state: &str| {
+        pytorch(
+            &format!("job-{i:05}"),
+            &format!("uid-{i}"),
+            3,
+            json!({"startTime": "2025-06-01T11:31:00Z", "conditions": [
+                cond("Created", "True", "PyTorchJobCreated", "created", "2025-06-01T11:30:00Z"),
+                cond(state, "True", "x", "x", "2025-06-01T11:31:00Z"),
+            ], "replicaStatuses": {"Master": {"active": 1}, "Worker": {"active": 3}}}),
+            json!({}),
+        )
+    };
+    load(
+        &mut s,
+        key.clone(),
+        (0..5000).map(|i| running(i, "Running")).collect(),
+    );
+    s.size = (120, 40);
+    assert!(
+        render(&s).contains("[5002]"),
+        "5,000 + the TFJob and TrainJob fixtures"
+    );
+    let mut times = Vec::new();
+    for i in 0..60 {
+        let t = std::time::Instant::now();
+        send(
+            &mut s,
+            Msg::Watch(key.clone(), WatchUpdate::Applied(running(i, "Restarting"))),
+        );
+        let screen = render(&s);
+        times.push(t.elapsed());
+        assert!(screen.contains("job-00000"), "{screen}");
+    }
+    times.sort();
+    let p50 = times[times.len() / 2];
+    let p99 = times[times.len() * 99 / 100];
+    println!("5,000 jobs, event to screen: p50 {p50:?}, p99 {p99:?}");
+    assert!(p99 < std::time::Duration::from_secs(2), "p99 {p99:?}");
+    assert!(render(&s).contains("Restarting"));
 }

@@ -87,7 +87,11 @@ async fn marker_follows_restart_and_graceful_shutdown() {
     })
     .await;
 
-    // Live and idle: no frame at all (the first is the initial draw).
+    // Live and idle: no frame at all (the first is the initial draw). A
+    // second first lets late answers land (the list's expected size, the
+    // first readiness probe), which on a loaded machine can come after the
+    // list.
+    let _ = run_for(&mut d, 1.0).await;
     let before = d.rt.stats.messages;
     let (frames, _) = run_for(&mut d, 2.5).await;
     eprintln!(
@@ -242,6 +246,42 @@ async fn a_forbidden_kind_is_not_a_connection_problem() {
                 && (c.contains('y') || c.contains('d'))),
         "no duration from the epoch: {row}"
     );
+
+    // A TrainJob whose conditions are empty while its child jobs run (as
+    // the Trainer leaves them until the end) reads its state from jobsStatus.
+    let tj: kube::api::DynamicObject = serde_json::from_value(serde_json::json!({
+        "apiVersion": "trainer.kubeflow.org/v1alpha1", "kind": "TrainJob",
+        "metadata": {"name": "no-conditions", "namespace": "ml-research"},
+        "spec": {"runtimeRef": {"name": "torch-distributed"}}
+    }))
+    .expect("trainjob");
+    let jobs: kube::Api<kube::api::DynamicObject> = kube::Api::namespaced_with(
+        dead.client(DemoUser::Admin).await.expect("client"),
+        "ml-research",
+        &kftui::kube::kinds::TRAIN_JOB.api_resource(),
+    );
+    jobs.create(&Default::default(), &tj)
+        .await
+        .expect("created");
+    let status = serde_json::json!({"status": {"conditions": [], "jobsStatus": [
+        {"name": "node", "active": 3, "ready": 3, "succeeded": 0, "failed": 0, "suspended": 0}
+    ]}});
+    jobs.patch_status(
+        "no-conditions",
+        &kube::api::PatchParams::default(),
+        &kube::api::Patch::Merge(&status),
+    )
+    .await
+    .expect("status patched");
+    d.command("jobs");
+    let screen = d
+        .until("the TrainJob's state", 20, |_, screen| {
+            screen
+                .lines()
+                .any(|l| l.contains("no-conditions") && l.contains("Running 3/3"))
+        })
+        .await;
+    assert!(screen.contains("TrainJob"), "{screen}");
 
     // A node whose kubelet does not answer: the log pane says so in its body.
     dead.faults().kubelet_unreachable("gpu-a100-0", true);

@@ -421,9 +421,19 @@ fn logs_view_streams_into_a_bounded_buffer() {
     assert!(render(&s).contains("/step 2: 1/"), "{}", render(&s));
     send(
         &mut s,
-        Msg::Logs(spec, LogUpdate::Ended(Some("container exited".into()))),
+        Msg::Logs(
+            spec,
+            LogUpdate::Ended(Some("log stream broke: reset".into())),
+        ),
     );
-    assert!(render(&s).contains("(container exited)"));
+    // A failure is said in the pane's body (at its end), and the title
+    // marks it.
+    press(&mut s, &["G"]);
+    let screen = render(&s);
+    assert!(
+        screen.contains("── log stream broke: reset ──") && screen.contains("(failed)"),
+        "{screen}"
+    );
 }
 
 #[test]

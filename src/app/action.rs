@@ -67,6 +67,7 @@ actions! {
     New = "new", "new", "create new";
     StopStart = "stop_start", "stop/start", "stop / start";
     Suspend = "suspend", "suspend/resume", "suspend / resume a training job";
+    AllLogs = "all_logs", "all logs", "every replica's log merged in time order";
     TrialFilter = "trial_filter", "all/running/failed", "show all / running / failed trials";
     NextParam = "next_param", "chart param", "chart the objective against the next parameter";
     TrainBest = "train_best", "train best", "launch a training job with the best (or this) trial's parameters";
@@ -85,6 +86,12 @@ actions! {
     Cancel = "cancel", "cancel", "cancel";
     Clear = "clear", "clear", "clear the text (undo brings it back)";
     Provider = "provider", "provider", "switch execution provider (CPU / CUDA)";
+    Terminate = "terminate", "terminate", "terminate the run: kill running steps (spec.shutdown: Terminate)";
+    Stop = "stop", "stop", "stop the run: running steps finish, no new ones (spec.shutdown: Stop)";
+    Retry = "retry", "retry", "retry the failed run (KFP API)";
+    RawNodes = "raw_nodes", "raw nodes", "show the raw Argo nodes / the KFP tasks";
+    NextFailed = "next_failed", "failed", "jump to the next failed node";
+    NextRunning = "next_running", "running", "jump to the next running node";
 }
 
 #[cfg(test)]

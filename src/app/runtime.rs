@@ -135,8 +135,12 @@ impl Runtime {
         }
         state.now = jiff::Timestamp::now();
         self.stats.messages += 1;
+        let listed = matches!(msg, Msg::Watch(_, crate::kube::types::WatchUpdate::Listed));
         let effects = update(state, msg);
         self.perform(state, effects);
+        if listed {
+            release_free_memory();
+        }
     }
 
     /// Waits for at least one message (or `deadline`), applies everything
@@ -502,5 +506,32 @@ fn report_first_frame() {
         .unwrap_or(0);
     if let Err(e) = std::fs::write(&file, (now - spawned).to_string()) {
         tracing::warn!("cannot write first-frame report: {e}");
+    }
+}
+
+/// Caps glibc's malloc arenas at two. By default glibc gives each thread
+/// that allocates its own arena (up to 8 per core), and tokio's workers
+/// parse list pages on whichever thread they run on, so pages freed after
+/// slimming are spread over many arenas that are never given back: with
+/// 5,000 pods that is about 30 MiB of RSS for nothing. Call before any
+/// thread starts.
+pub fn tune_allocator() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt only sets an allocator parameter; called before other
+    // threads exist.
+    unsafe {
+        libc::mallopt(libc::M_ARENA_MAX, 2);
+    }
+}
+
+/// Hands the heap's free pages back to the system. A (re)list parses pages
+/// of full objects and drops them once slimmed; glibc keeps what they took
+/// in its per-thread arenas, so without this the process would stay at the
+/// list's peak size. Takes a few milliseconds, once per completed list.
+fn release_free_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only walks the allocator's own free lists.
+    unsafe {
+        libc::malloc_trim(0);
     }
 }

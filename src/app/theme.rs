@@ -30,6 +30,8 @@ pub struct Theme {
     pub yaml_comment: Style,
     pub bar: Style,
     pub no_color: bool,
+    /// Draw with ASCII instead of Unicode symbols (a locale without UTF-8).
+    pub ascii: bool,
 }
 
 impl Theme {
@@ -39,6 +41,18 @@ impl Theme {
             ThemeName::Light => Theme::light(),
         };
         if no_color { t.without_color() } else { t }
+    }
+
+    /// True when the locale (`LC_ALL`, else `LC_CTYPE`, else `LANG`) does
+    /// not say UTF-8: symbols are then drawn in ASCII.
+    pub fn ascii_from_env() -> bool {
+        let locale = ["LC_ALL", "LC_CTYPE", "LANG"]
+            .iter()
+            .filter_map(|k| std::env::var(k).ok())
+            .find(|v| !v.is_empty())
+            .unwrap_or_default()
+            .to_lowercase();
+        !(locale.contains("utf-8") || locale.contains("utf8"))
     }
 
     /// Reads `NO_COLOR` the way <https://no-color.org> asks: set and non-empty.
@@ -79,6 +93,7 @@ impl Theme {
             yaml_comment: Style::new().fg(Color::DarkGray),
             bar: Style::new().fg(Color::Cyan),
             no_color: false,
+            ascii: false,
         }
     }
 
@@ -114,6 +129,7 @@ impl Theme {
             yaml_comment: Style::new().fg(Color::Gray),
             bar: Style::new().fg(Color::Blue),
             no_color: false,
+            ascii: false,
         }
     }
 
@@ -149,6 +165,7 @@ impl Theme {
             yaml_comment: Style::new().add_modifier(Modifier::DIM),
             bar: strip(self.bar),
             no_color: true,
+            ascii: self.ascii,
         }
     }
 }

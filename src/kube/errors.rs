@@ -253,10 +253,10 @@ impl From<kube::Error> for ApiFailure {
 
 /// "outer: inner: root" for an error and its sources.
 pub fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
-    let mut text = e.to_string();
+    let mut text = first_line(&e.to_string());
     let mut source = e.source();
     while let Some(s) = source {
-        let s_text = s.to_string();
+        let s_text = first_line(&s.to_string());
         if !text.contains(&s_text) {
             text.push_str(": ");
             text.push_str(&s_text);
@@ -266,9 +266,22 @@ pub fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
     text
 }
 
+/// The first line of an error's text: YAML parsers add a snippet of the
+/// input with a caret under the error on the lines after it, which would
+/// break a one-line message (the line and column stay in the first line).
+fn first_line(text: &str) -> String {
+    text.lines().next().unwrap_or("").trim_end().to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_chain_is_one_line() {
+        let e = std::io::Error::other("line 1 column 10: unclosed bracket\n --> <input>:1:10\n  |");
+        assert_eq!(error_chain(&e), "line 1 column 10: unclosed bracket");
+    }
 
     #[test]
     fn status_codes_read_as_plain_words() {

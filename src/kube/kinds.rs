@@ -84,6 +84,7 @@ kinds! {
     JAX_JOB = "jaxjobs", "kubeflow.org", "v1", "JAXJob", "jaxjobs", true, ["jaxjob"];
     PADDLE_JOB = "paddlejobs", "kubeflow.org", "v1", "PaddleJob", "paddlejobs", true, ["paddlejob"];
     TRAIN_JOB = "trainjobs", "trainer.kubeflow.org", "v1alpha1", "TrainJob", "trainjobs", true, ["trainjob"];
+    CLUSTER_TRAINING_RUNTIME = "clustertrainingruntimes", "trainer.kubeflow.org", "v1alpha1", "ClusterTrainingRuntime", "clustertrainingruntimes", false, ["clustertrainingruntime"];
     POD_DEFAULT = "poddefaults", "kubeflow.org", "v1alpha1", "PodDefault", "poddefaults", true, ["poddefault"];
     INFERENCE_SERVICE = "inferenceservices", "serving.kserve.io", "v1beta1", "InferenceService", "inferenceservices", true, ["isvc", "inferenceservice"];
 }

@@ -5,6 +5,8 @@
 pub mod client;
 pub mod errors;
 pub mod health;
+pub mod job_watch;
+pub mod kfp;
 pub mod kinds;
 pub mod logs;
 pub mod ops;

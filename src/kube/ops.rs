@@ -102,6 +102,14 @@ async fn perform_inner(client: Client, op: ApiOp) -> Result<Value, ApiFailure> {
                 .await?;
             to_value(&obj)
         }
+        ApiOp::Proxy {
+            namespace,
+            service,
+            port,
+            method,
+            path,
+            body,
+        } => super::kfp::request(client, &namespace, &service, port, method, &path, body).await,
     }
 }
 

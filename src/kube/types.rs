@@ -190,6 +190,16 @@ pub enum ApiOp {
     Get {
         target: ObjRef,
     },
+    /// An HTTP request to an in-cluster Service through the API server's
+    /// service proxy (the KFP API); the answer is its JSON.
+    Proxy {
+        namespace: String,
+        service: String,
+        port: u16,
+        method: &'static str,
+        path: String,
+        body: Option<serde_json::Value>,
+    },
 }
 
 impl ApiOp {
@@ -214,6 +224,17 @@ impl ApiOp {
             ApiOp::Patch { target, .. } => format!("update {target}"),
             ApiOp::Delete { target, .. } => format!("delete {target}"),
             ApiOp::Get { target } => format!("read {target}"),
+            ApiOp::Proxy {
+                namespace,
+                service,
+                port,
+                method,
+                path,
+                ..
+            } => {
+                let path = path.split('?').next().unwrap_or(path);
+                format!("{method} {service}.{namespace}:{port}{path}")
+            }
         }
     }
 }

@@ -118,13 +118,21 @@ fn events(client: Client, key: &WatchKey) -> Events {
         let k = key.clone();
         let api: Api<PartialObjectMeta<DynamicObject>> = api_for(client, key);
         watcher::watcher(api, config)
-            .map(move |ev| ev.map(|e| e.map_meta(&k)))
+            .map(move |ev| ev.map(|e| convert(e, |m| from_meta(&k, m))))
+            .backoff(Capped::new())
+            .boxed()
+    } else if super::slim::is_partial(kind) {
+        // Pods are slimmed while they are parsed: the whole object never
+        // lives in memory, only what the screens read.
+        let api: Api<super::slim::SlimPod> = api_for(client, key);
+        watcher::watcher(api, config)
+            .map(|ev| ev.map(|e| convert(e, |p| p.0)))
             .backoff(Capped::new())
             .boxed()
     } else {
         let api: Api<DynamicObject> = api_for(client, key);
         watcher::watcher(api, config)
-            .map(move |ev| ev.map(|e| e.slimmed(|o| super::slim::project(kind, o))))
+            .map(move |ev| ev.map(|e| convert(e, |o| super::slim::project(kind, o))))
             .backoff(Capped::new())
             .boxed()
     }
@@ -277,36 +285,15 @@ pub async fn run(kc: KubeClient, key: WatchKey, sink: Sink) {
     }
 }
 
-/// Maps metadata-only watch events onto full-object events.
-trait MapMeta {
-    fn map_meta(self, key: &WatchKey) -> Event<DynamicObject>;
-}
-
-impl MapMeta for Event<PartialObjectMeta<DynamicObject>> {
-    fn map_meta(self, key: &WatchKey) -> Event<DynamicObject> {
-        match self {
-            Event::Apply(m) => Event::Apply(from_meta(key, m)),
-            Event::Delete(m) => Event::Delete(from_meta(key, m)),
-            Event::Init => Event::Init,
-            Event::InitApply(m) => Event::InitApply(from_meta(key, m)),
-            Event::InitDone => Event::InitDone,
-        }
-    }
-}
-
-/// Slims each object as it arrives.
-trait Slimmed {
-    fn slimmed(self, f: impl Fn(DynamicObject) -> DynamicObject) -> Self;
-}
-
-impl Slimmed for Event<DynamicObject> {
-    fn slimmed(self, f: impl Fn(DynamicObject) -> DynamicObject) -> Self {
-        match self {
-            Event::Apply(o) => Event::Apply(f(o)),
-            Event::Delete(o) => Event::Delete(f(o)),
-            Event::InitApply(o) => Event::InitApply(f(o)),
-            other => other,
-        }
+/// One watch event's object turned into the `DynamicObject` the store
+/// keeps.
+fn convert<T>(ev: Event<T>, f: impl Fn(T) -> DynamicObject) -> Event<DynamicObject> {
+    match ev {
+        Event::Apply(o) => Event::Apply(f(o)),
+        Event::Delete(o) => Event::Delete(f(o)),
+        Event::Init => Event::Init,
+        Event::InitApply(o) => Event::InitApply(f(o)),
+        Event::InitDone => Event::InitDone,
     }
 }
 

@@ -142,6 +142,35 @@ pub fn latest_true_condition(obj: &DynamicObject) -> Option<&str> {
         .and_then(|c| c.get("type").and_then(Value::as_str))
 }
 
+/// A TrainJob's state from `status.jobsStatus` (its child Jobs), for when
+/// it has no conditions yet: the Trainer sets `Complete`/`Failed`
+/// conditions only at the end, so a running TrainJob often has none.
+/// Counts are of child Jobs (`Running 3/3`: three active, three ready).
+pub fn jobs_status(obj: &DynamicObject) -> Option<String> {
+    let jobs = obj.data.pointer("/status/jobsStatus")?.as_array()?;
+    if jobs.is_empty() {
+        return None;
+    }
+    let sum = |field: &str| -> i64 {
+        jobs.iter()
+            .filter_map(|j| j.get(field).and_then(Value::as_i64))
+            .sum()
+    };
+    let (active, ready, failed) = (sum("active"), sum("ready"), sum("failed"));
+    let (succeeded, suspended) = (sum("succeeded"), sum("suspended"));
+    Some(if failed > 0 {
+        "Failed".to_string()
+    } else if active > 0 {
+        format!("Running {ready}/{active}")
+    } else if suspended > 0 {
+        "Suspended".to_string()
+    } else if succeeded > 0 {
+        "Succeeded".to_string()
+    } else {
+        "Created".to_string()
+    })
+}
+
 /// Short image reference: registry path dropped, tag kept.
 pub fn short_image(image: &str) -> &str {
     let (path, _) = image.split_once('@').unwrap_or((image, ""));
@@ -151,6 +180,30 @@ pub fn short_image(image: &str) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn train_job_status_comes_from_its_child_jobs() {
+        let job = |jobs: Value| DynamicObject {
+            types: None,
+            metadata: Default::default(),
+            data: serde_json::json!({"status": {"conditions": [], "jobsStatus": jobs}}),
+        };
+        let running = job(serde_json::json!([
+            {"name": "node", "active": 2, "ready": 2, "succeeded": 0, "failed": 0, "suspended": 0},
+            {"name": "launcher", "active": 1, "ready": 0},
+        ]));
+        assert_eq!(jobs_status(&running).as_deref(), Some("Running 2/3"));
+        let failed = job(serde_json::json!([{"name": "node", "active": 1, "failed": 1}]));
+        assert_eq!(jobs_status(&failed).as_deref(), Some("Failed"));
+        let done = job(serde_json::json!([{"name": "node", "succeeded": 3}]));
+        assert_eq!(jobs_status(&done).as_deref(), Some("Succeeded"));
+        let held = job(serde_json::json!([{"name": "node", "suspended": 1}]));
+        assert_eq!(jobs_status(&held).as_deref(), Some("Suspended"));
+        let fresh = job(serde_json::json!([{"name": "node"}]));
+        assert_eq!(jobs_status(&fresh).as_deref(), Some("Created"));
+        assert_eq!(jobs_status(&job(serde_json::json!([]))), None);
+        assert_eq!(jobs_status(&job(serde_json::json!("junk"))), None);
+    }
 
     #[test]
     fn ages_read_like_kubectl() {

@@ -18,6 +18,7 @@ pub mod onnx;
 pub mod pager;
 pub mod registry;
 pub mod resources;
+pub mod runs;
 pub mod table;
 pub mod yaml;
 

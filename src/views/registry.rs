@@ -31,6 +31,29 @@ pub static SCREENS: &[Screen] = &[
         open: |_| Ok(Box::<super::notebooks::NotebooksView>::default()),
     },
     Screen {
+        names: &["runs", "run", "workflows", "wf", "workflow"],
+        desc: "pipeline runs (Argo Workflows) and their DAGs",
+        open: |arg| Ok(Box::new(super::runs::RunsView::new(arg))),
+    },
+    Screen {
+        names: &["pipelines", "pipeline", "pl"],
+        desc: "KFP pipelines and their versions (KFP API)",
+        open: |_| {
+            Ok(Box::new(super::runs::catalog::CatalogView::new(
+                super::runs::catalog::What::Pipelines,
+            )))
+        },
+    },
+    Screen {
+        names: &["kfp-experiments", "kfp-experiment", "kexp"],
+        desc: "KFP experiments (KFP API); :experiments is Katib",
+        open: |_| {
+            Ok(Box::new(super::runs::catalog::CatalogView::new(
+                super::runs::catalog::What::Experiments,
+            )))
+        },
+    },
+    Screen {
         names: &["namespaces", "ns", "namespace", "profiles", "profile"],
         desc: "namespaces and Kubeflow profiles",
         open: |_| Ok(Box::<super::namespaces::NamespacesView>::default()),
@@ -147,12 +170,16 @@ static GENERIC_COLUMNS: [ColumnDef; 4] = [
     age_col(),
 ];
 
-/// `status.phase`, else the newest true condition, else "-".
+/// `status.phase`, else the newest true condition, else a TrainJob's child
+/// jobs' state, else "-".
 pub fn status_cell(obj: &DynamicObject) -> Cell {
     let text = columns::str_at(obj, "/status/phase")
         .or_else(|| columns::latest_true_condition(obj))
-        .unwrap_or("-");
-    Cell::tone(text, phase_tone(text))
+        .map(str::to_string)
+        .or_else(|| columns::jobs_status(obj))
+        .unwrap_or_else(|| "-".to_string());
+    let tone = phase_tone(text.split(' ').next().unwrap_or(""));
+    Cell::tone(text, tone)
 }
 
 // ----- pods -----
@@ -525,64 +552,6 @@ pub static TRIALS: ListSpec = ListSpec {
             "katib.kubeflow.org/trial={}",
             columns::name(&r.obj)
         ))
-    }),
-};
-
-// ----- training jobs -----
-
-fn replica_count(obj: &DynamicObject) -> i64 {
-    let Some(spec) = obj.data.get("spec").and_then(Value::as_object) else {
-        return 0;
-    };
-    let v1: i64 = spec
-        .iter()
-        .filter(|(k, _)| k.ends_with("ReplicaSpecs"))
-        .filter_map(|(_, v)| v.as_object())
-        .flat_map(|m| m.values())
-        .map(|r| r.get("replicas").and_then(Value::as_i64).unwrap_or(1))
-        .sum();
-    if v1 > 0 {
-        v1
-    } else {
-        spec.get("trainer")
-            .and_then(|t| t.get("numNodes"))
-            .and_then(Value::as_i64)
-            .unwrap_or(0)
-    }
-}
-
-pub static JOBS: ListSpec = ListSpec {
-    title: "jobs",
-    kinds: &[
-        &kinds::PYTORCH_JOB,
-        &kinds::TF_JOB,
-        &kinds::MPI_JOB,
-        &kinds::XGBOOST_JOB,
-        &kinds::JAX_JOB,
-        &kinds::TRAIN_JOB,
-    ],
-    columns: &[
-        name_col(),
-        namespace_col(),
-        ColumnDef::new(Column::new("KIND", 5, 10), |r, _| {
-            Cell::tone(r.kind.kind, Tone::Info)
-        }),
-        ColumnDef::new(Column::new("STATUS", 7, 12), |r, _| status_cell(&r.obj)),
-        ColumnDef::new(Column::new("REPLICAS", 3, 8).right(), |r, _| {
-            Cell::new(replica_count(&r.obj).to_string())
-        })
-        .sorted(|r| SortKey::Num(replica_count(&r.obj))),
-        age_col(),
-    ],
-    sort: (0, false),
-    keep: None,
-    pods_of: Some(|r| {
-        let name = columns::name(&r.obj);
-        Some(if std::ptr::eq(r.kind, &kinds::TRAIN_JOB) {
-            format!("jobset.sigs.k8s.io/jobset-name={name}")
-        } else {
-            format!("training.kubeflow.org/job-name={name}")
-        })
     }),
 };
 

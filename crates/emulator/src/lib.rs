@@ -35,6 +35,7 @@ mod kubeconfig;
 mod kubeflow;
 pub mod lifecycle;
 mod logs;
+mod managed;
 pub mod names;
 mod ops;
 mod patch;

@@ -36,17 +36,35 @@ fn stamp(rt: &ResourceType, mut v: Value, rng: &mut fastrand::Rng, age: i64) -> 
 
 fn pod(ns: &str, i: u32, rng: &mut fastrand::Rng) -> Value {
     let app = format!("load-app-{}", i % 50);
-    let name = format!("{app}-{}-{}", ids::suffix(rng, 10), ids::suffix(rng, 5));
+    let hash = ids::suffix(rng, 10);
+    let rs = format!("{app}-{hash}");
+    let name = format!("{rs}-{}", ids::suffix(rng, 5));
     let node = if i.is_multiple_of(2) {
         NODE_CPU_0
     } else {
         NODE_CPU_1
     };
+    let token_volume = format!("kube-api-access-{}", ids::suffix(rng, 5));
+    // A Deployment's pod as the apiserver stores it: owner, template hash,
+    // the service account token volume admission adds, a few env vars.
     let mut pod = json!({
-        "metadata": {"name": name, "namespace": ns, "labels": {"app": app, "tier": if i.is_multiple_of(3) { "web" } else { "worker" }}},
+        "metadata": {"name": name, "namespace": ns, "generateName": format!("{rs}-"),
+            "labels": {"app": app, "pod-template-hash": hash,
+                       "tier": if i.is_multiple_of(3) { "web" } else { "worker" }},
+            "ownerReferences": [{"apiVersion": "apps/v1", "kind": "ReplicaSet", "name": rs,
+                "uid": ids::uid(rng), "controller": true, "blockOwnerDeletion": true}]},
         "spec": {
             "containers": [{"name": "app", "image": "nginx:1.27", "ports": [{"containerPort": 8080, "protocol": "TCP"}],
-                            "resources": {"requests": {"cpu": "10m", "memory": "16Mi"}}}],
+                            "env": [{"name": "APP_MODE", "value": "serve"}, {"name": "LOG_LEVEL", "value": "info"},
+                                    {"name": "POD_IP", "valueFrom": {"fieldRef": {"apiVersion": "v1", "fieldPath": "status.podIP"}}}],
+                            "resources": {"requests": {"cpu": "10m", "memory": "16Mi"}},
+                            "readinessProbe": {"httpGet": {"path": "/healthz", "port": 8080, "scheme": "HTTP"},
+                                "periodSeconds": 10, "timeoutSeconds": 1, "successThreshold": 1, "failureThreshold": 3},
+                            "volumeMounts": [{"name": token_volume, "mountPath": "/var/run/secrets/kubernetes.io/serviceaccount", "readOnly": true}]}],
+            "volumes": [{"name": token_volume, "projected": {"defaultMode": 420, "sources": [
+                {"serviceAccountToken": {"expirationSeconds": 3607, "path": "token"}},
+                {"configMap": {"name": "kube-root-ca.crt", "items": [{"key": "ca.crt", "path": "ca.crt"}]}},
+                {"downwardAPI": {"items": [{"path": "namespace", "fieldRef": {"apiVersion": "v1", "fieldPath": "metadata.namespace"}}]}}]}}],
             "nodeName": node,
         },
     });
@@ -65,6 +83,19 @@ fn pod(ns: &str, i: u32, rng: &mut fastrand::Rng) -> Value {
     };
     let status = podstatus::placed(&pod, &placement, Phase::Running(clock::ago(age - 3)), &[]);
     pod["status"] = status;
+    // Who wrote what, as every real pod carries it.
+    let created = rfc3339(clock::ago(age));
+    let started = rfc3339(clock::ago(age - 3));
+    crate::managed::record(
+        &mut pod,
+        None,
+        "kube-controller-manager",
+        "Update",
+        false,
+        &created,
+    );
+    let before = pod.clone();
+    crate::managed::record(&mut pod, Some(&before), "kubelet", "Update", true, &started);
     pod
 }
 

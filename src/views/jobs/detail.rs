@@ -21,8 +21,9 @@ use crate::app::state::{Scope, State};
 use crate::app::store::Store;
 use crate::app::theme::Theme;
 use crate::kube::kinds::{self, Kind};
-use crate::kube::types::WatchKey;
+use crate::kube::types::{LogSpec, LogUpdate, WatchKey};
 use crate::views::columns;
+use crate::views::logs::{neutralise, split_timestamp};
 use crate::views::pager::Pager;
 use crate::views::{Cx, Filter, Handled, Subscriptions, View, ViewEvent};
 
@@ -31,6 +32,12 @@ pub struct JobDetail {
     pub obj: Arc<DynamicObject>,
     pub row: Option<JobRow>,
     pub pager: Pager,
+    /// The replica pods, in role and index order.
+    pub replicas: Vec<Replica>,
+    /// The first failed replica's last log lines: (stream, replica, lines).
+    pub failed_log: Option<(LogSpec, String, Vec<String>)>,
+    /// The details text without the failed replica's log.
+    base: Vec<String>,
     seen: u64,
     pending_delete: PendingDelete,
 }
@@ -75,6 +82,9 @@ impl JobDetail {
                 wrap: true,
                 ..Pager::default()
             },
+            replicas: Vec::new(),
+            failed_log: None,
+            base: Vec::new(),
             seen: u64::MAX,
             pending_delete: None,
         }
@@ -83,7 +93,30 @@ impl JobDetail {
     fn keys(&self) -> DetailKeys {
         DetailKeys::new(self.kind, &self.obj)
     }
+
+    /// The details with the failed replica's last log lines after the pods.
+    fn show(&mut self) {
+        let mut out = self.base.clone();
+        if let Some((_, who, lines)) = &self.failed_log {
+            let at = out
+                .iter()
+                .position(|l| l == "Events")
+                .map(|i| i.saturating_sub(1))
+                .unwrap_or(out.len());
+            let mut section = vec![format!("Last log lines of {who}")];
+            if lines.is_empty() {
+                section.push("  (reading…)".into());
+            }
+            section.extend(lines.iter().map(|l| format!("  {l}")));
+            section.push(String::new());
+            out.splice(at + 1..at + 1, section);
+        }
+        self.pager.set_lines(out);
+    }
 }
+
+/// Lines kept from a failed replica's log.
+const FAILED_TAIL: usize = 10;
 
 fn event_time(e: &DynamicObject) -> Option<Timestamp> {
     columns::time_at(e, "/lastTimestamp")
@@ -160,7 +193,9 @@ pub fn lines(
     }
     let mut reps: Vec<Replica> = pods.iter().map(|p| model::replica(p)).collect();
     model::sort_replicas(&mut reps);
-    if let Some(why) = model::first_failure(&row.status, &reps) {
+    if let Some(why) = model::first_failure(&row.status, &reps)
+        .filter(|why| row.status.message.as_ref() != Some(why))
+    {
         out.push(format!("Failure       {why}"));
     }
     let roles = row
@@ -369,7 +404,13 @@ impl View for JobDetail {
     }
 
     fn hints(&self) -> &'static [Action] {
-        &[Action::Suspend, Action::Logs, Action::Yaml, Action::Delete]
+        &[
+            Action::Suspend,
+            Action::Logs,
+            Action::AllLogs,
+            Action::Yaml,
+            Action::Delete,
+        ]
     }
 
     fn subscriptions(&self, _scope: &Scope, subs: &mut Subscriptions) {
@@ -377,6 +418,9 @@ impl View for JobDetail {
         subs.watches.extend(keys.all().into_iter().cloned());
         let scope = Scope::Namespace(columns::namespace(&self.obj).to_string());
         subs.access.extend(super::access_keys(&scope));
+        if let Some((spec, _, _)) = &self.failed_log {
+            subs.logs.insert(spec.clone());
+        }
     }
 
     fn on_action(&mut self, action: Action, cx: &mut Cx) -> Handled {
@@ -387,12 +431,48 @@ impl View for JobDetail {
                 }
                 Handled::Yes
             }
+            Action::AllLogs => {
+                if self.replicas.is_empty() {
+                    cx.error(format!(
+                        "{} has no replica pods yet",
+                        columns::name(&self.obj)
+                    ));
+                } else {
+                    cx.push(Box::new(super::logs::MergedLogs::new(
+                        columns::namespace(&self.obj),
+                        columns::name(&self.obj),
+                        &self.replicas,
+                    )));
+                }
+                Handled::Yes
+            }
             a if self.pager.act(a, cx.page) => Handled::Yes,
             _ => Handled::No,
         }
     }
 
     fn on_event(&mut self, event: &ViewEvent, cx: &mut Cx) -> Handled {
+        if let ViewEvent::Logs { spec, update } = event
+            && let Some((want, _, lines)) = &mut self.failed_log
+            && want == spec
+        {
+            match update {
+                LogUpdate::Lines(new) => {
+                    lines.extend(new.iter().map(|l| {
+                        let clean = neutralise(l);
+                        split_timestamp(&clean).1.to_string()
+                    }));
+                    let excess = lines.len().saturating_sub(FAILED_TAIL);
+                    lines.drain(..excess);
+                }
+                LogUpdate::Ended(Some(why)) if lines.is_empty() => {
+                    lines.push(format!("(no log: {why})"));
+                }
+                LogUpdate::Ended(_) => {}
+            }
+            self.show();
+            return Handled::Yes;
+        }
         let handled = on_confirm(&mut self.pending_delete, event, cx);
         if handled == Handled::Yes {
             cx.pop();
@@ -447,8 +527,30 @@ impl View for JobDetail {
                     .map(|why| (what.to_string(), why))
             })
             .collect();
-        self.pager
-            .set_lines(lines(&row, &pods, &events, cx.now, &disabled));
+        self.base = lines(&row, &pods, &events, cx.now, &disabled);
+        let mut reps: Vec<Replica> = pods.iter().map(|p| model::replica(p)).collect();
+        model::sort_replicas(&mut reps);
+        // The first failed replica's last lines, read once (no follow).
+        let failed = reps
+            .iter()
+            .find(|r| r.phase == "Failed" || r.exit_code.is_some_and(|c| c != 0));
+        match failed {
+            Some(r) if self.failed_log.as_ref().map(|f| &f.0.pod) != Some(&r.pod) => {
+                let spec = LogSpec {
+                    namespace: ns.clone(),
+                    pod: r.pod.clone(),
+                    container: None,
+                    previous: false,
+                    tail_lines: Some(FAILED_TAIL as i64),
+                    follow: false,
+                };
+                self.failed_log = Some((spec, format!("{}-{}", r.role, r.index), Vec::new()));
+            }
+            Some(_) => {}
+            None => self.failed_log = None,
+        }
+        self.replicas = reps;
+        self.show();
         self.row = Some(row);
     }
 

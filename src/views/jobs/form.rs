@@ -17,12 +17,12 @@ use ratatui::text::{Line, Span};
 use serde_json::{Map, Value, json};
 
 use crate::app::action::Action;
-use crate::app::state::State;
+use crate::app::state::{Scope, State};
 use crate::kube::errors::ApiFailure;
 use crate::kube::kinds::{self, Kind};
-use crate::kube::types::ApiOp;
+use crate::kube::types::{ApiOp, WatchKey};
 use crate::views::form::{Field, FieldId, Form, Input, Outcome, Submit, checks};
-use crate::views::{Cx, Handled, View, ViewEvent};
+use crate::views::{Cx, Handled, Subscriptions, View, ViewEvent};
 
 pub const TEMPLATES: &[&str] = &["PyTorchJob DDP", "TFJob workers", "TrainJob"];
 const GPU_COUNTS: &[&str] = &["none", "1", "2", "4", "8"];
@@ -113,6 +113,13 @@ pub struct JobForm {
     pub namespace: String,
     pub form: Form<J>,
     pub submit: Submit,
+    /// The runtimes watch's version last read into the Runtime choice.
+    runtimes_seen: u64,
+}
+
+/// The cluster's ClusterTrainingRuntimes (trainer v2).
+pub fn runtimes_key() -> WatchKey {
+    WatchKey::all(&kinds::CLUSTER_TRAINING_RUNTIME)
 }
 
 impl std::ops::Deref for JobForm {
@@ -151,6 +158,7 @@ impl JobForm {
             namespace,
             form,
             submit: Submit::Idle,
+            runtimes_seen: 0,
         }
     }
 
@@ -321,6 +329,27 @@ impl View for JobForm {
             Action::Submit,
             Action::Back,
         ]
+    }
+
+    fn subscriptions(&self, _scope: &Scope, subs: &mut Subscriptions) {
+        subs.watches.insert(runtimes_key());
+    }
+
+    /// The Runtime choice offers the cluster's ClusterTrainingRuntimes when
+    /// it lists any (else the usual names).
+    fn sync(&mut self, cx: &mut Cx) {
+        let Some(set) = cx.store.get(&runtimes_key()) else {
+            return;
+        };
+        if set.version == self.runtimes_seen || !set.listed {
+            return;
+        }
+        self.runtimes_seen = set.version;
+        let mut names: Vec<String> = set.iter().filter_map(|o| o.metadata.name.clone()).collect();
+        names.sort();
+        if !names.is_empty() {
+            self.field_mut(J::Runtime).input.set_options(names);
+        }
     }
 
     fn text_focus(&self) -> bool {

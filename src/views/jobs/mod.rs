@@ -6,9 +6,11 @@
 
 pub mod detail;
 pub mod form;
+pub mod logs;
 pub mod model;
 
 use std::any::Any;
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use jiff::Timestamp;
@@ -103,12 +105,32 @@ pub fn kinds_state(store: &Store, keys: &[WatchKey]) -> KindsState {
 
 /// Every job in the store for these keys.
 pub fn rows(store: &Store, keys: &[WatchKey]) -> Vec<JobRow> {
+    rows_cached(store, keys, &mut RowCache::default())
+}
+
+/// Rows of the last rebuild by object allocation: the store hands out a new
+/// `Arc` for every changed object, so one watch event re-reads one job.
+#[derive(Default)]
+pub struct RowCache(HashMap<usize, JobRow>);
+
+/// [`rows`], reusing the rows of unchanged jobs.
+pub fn rows_cached(store: &Store, keys: &[WatchKey], cache: &mut RowCache) -> Vec<JobRow> {
+    let mut next = HashMap::with_capacity(cache.0.len());
     let mut out = Vec::new();
     for key in keys {
         if let Some(set) = store.get(key) {
-            out.extend(set.iter().map(|o| JobRow::new(key.kind, o.clone())));
+            for o in set.iter() {
+                let addr = Arc::as_ptr(o) as usize;
+                let row = cache
+                    .0
+                    .remove(&addr)
+                    .unwrap_or_else(|| JobRow::new(key.kind, o.clone()));
+                next.insert(addr, row.clone());
+                out.push(row);
+            }
         }
     }
+    cache.0 = next;
     out
 }
 
@@ -335,6 +357,7 @@ pub struct JobsView {
     seen: Option<(Scope, Option<String>, u64)>,
     dirty: bool,
     pending_delete: PendingDelete,
+    cache: RowCache,
 }
 
 impl Default for JobsView {
@@ -344,6 +367,7 @@ impl Default for JobsView {
             seen: None,
             dirty: true,
             pending_delete: None,
+            cache: RowCache::default(),
         }
     }
 }
@@ -447,7 +471,8 @@ impl View for JobsView {
             return;
         }
         let model = JobsModel::new(cx.now, cx.scope.namespace().is_none());
-        self.table.rebuild(rows(cx.store, &keys), &model);
+        self.table
+            .rebuild(rows_cached(cx.store, &keys, &mut self.cache), &model);
         self.table.scroll_into_view(cx.page.saturating_sub(1));
         self.seen = Some(seen);
         self.dirty = false;

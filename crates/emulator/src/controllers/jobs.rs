@@ -20,7 +20,7 @@ use crate::ids;
 use crate::kubeflow::katib::{self, Assignment, TrialSummary};
 use crate::kubeflow::training::{self, JobPhase, ReplicaCounts};
 use crate::kubeflow::{name_of, namespace_of};
-use crate::ops::{self, Target};
+use crate::ops::{self, DeleteOptions, Target};
 use crate::resources::{self, ResourceType};
 
 fn condition_true(v: &Value, ctype: &str) -> bool {
@@ -353,6 +353,23 @@ fn training_job(ctx: &mut Ctx, rt: &'static ResourceType, job: &Value) {
     } else {
         training::trainjob_pods(job)
     };
+    if training::suspend_requested(rt, job) {
+        // Suspended: the operator removes the replica pods (they come back
+        // when the job is resumed) and says so in a condition.
+        for want in &wanted {
+            let _ = ops::delete(
+                &ctx.store,
+                &resources::POD,
+                Some(&ns),
+                name_of(want),
+                &DeleteOptions::default(),
+            );
+        }
+        if !condition_true(job, "Suspended") {
+            write_status(ctx, rt, job, training::suspended_status(rt, job));
+        }
+        return;
+    }
     let mut pods = Vec::new();
     for want in wanted {
         let pod = match ops::get(&ctx.store, &resources::POD, Some(&ns), name_of(&want)) {

@@ -336,6 +336,10 @@ impl Kubelet {
 
     fn start(&mut self, ctx: &mut Ctx, k: &Key, now: Timestamp) {
         let Some(pod) = get_pod(ctx, k) else { return };
+        // Killed before it started (a workflow shut down): it stays so.
+        if is_terminal(&pod) {
+            return;
+        }
         let s = |p: &str| {
             pod.pointer(p)
                 .and_then(Value::as_str)

@@ -129,8 +129,37 @@ fn one(ctx: &mut Ctx, wf: &Value) {
         phases: BTreeMap::new(),
     };
     let root = plan.nodes[0].clone();
+    // `spec.shutdown` (Terminate or Stop): no new pods; running ones are
+    // killed and their nodes fail with Argo's message.
+    let shutdown = s(wf, "/spec/shutdown")
+        .filter(|v| matches!(*v, "Terminate" | "Stop"))
+        .map(String::from);
+    let mut killed: Vec<String> = Vec::new();
+    if let Some(strategy) = &shutdown {
+        let now = crate::clock::rfc3339(crate::clock::now());
+        for (id, pod) in walk.pods.iter_mut() {
+            if matches!(s(pod, "/status/phase"), Some("Succeeded" | "Failed")) {
+                continue;
+            }
+            let pod_name = crate::kubeflow::name_of(pod).to_string();
+            let r = ops::modify(
+                &ctx.store,
+                &resources::POD,
+                Some(&ns),
+                &pod_name,
+                Target::Status,
+                |p| kill_pod(p, &now, strategy),
+            );
+            match r {
+                Ok(Some(p)) => *pod = p.value(),
+                Ok(None) => {}
+                Err(e) => tracing::debug!(error = ?e, "killing workflow pod"),
+            }
+            killed.push(id.clone());
+        }
+    }
     let failed = walk.phase(&root).as_deref() == Some("Failed");
-    if !failed {
+    if !failed && shutdown.is_none() {
         let waiting: Vec<PlannedNode> = plan
             .pods()
             .filter(|n| !walk.pods.contains_key(&n.id))
@@ -150,7 +179,10 @@ fn one(ctx: &mut Ctx, wf: &Value) {
         }
         walk.phases.clear();
     }
-    let root_phase = walk.phase(&root).unwrap_or_else(|| "Running".into());
+    let root_phase = match &shutdown {
+        Some(_) => "Failed".to_string(),
+        None => walk.phase(&root).unwrap_or_else(|| "Running".into()),
+    };
     let mut nodes = Map::new();
     let mut completed = Vec::new();
     let mut done_pods = 0;
@@ -203,8 +235,13 @@ fn one(ctx: &mut Ctx, wf: &Value) {
                 }
             }),
             host,
-            message: (phase == "Failed" && node.node_type == NodeType::Pod)
-                .then(|| "Error (exit code 1)".to_string()),
+            message: match &shutdown {
+                Some(strategy) if killed.contains(&node.id) => {
+                    Some(format!("workflow shutdown with strategy:  {strategy}"))
+                }
+                _ => (phase == "Failed" && node.node_type == NodeType::Pod)
+                    .then(|| "Error (exit code 1)".to_string()),
+            },
             exit_code,
             progress: if node.node_type == NodeType::Pod {
                 format!(
@@ -217,6 +254,35 @@ fn one(ctx: &mut Ctx, wf: &Value) {
         };
         nodes.insert(node.id.clone(), argo::node_status(&wf_name, node, &state));
     }
+    argo::prune_children(&mut nodes);
+    // A DAG runs from its first pod's start to its last pod's finish.
+    for node in plan.nodes.iter().filter(|n| n.node_type == NodeType::Dag) {
+        let under: Vec<&Value> = plan
+            .pods()
+            .filter(|p| inside(&plan, p, &node.id))
+            .filter_map(|p| nodes.get(&p.id))
+            .collect();
+        let first = under
+            .iter()
+            .filter_map(|n| n.get("startedAt").and_then(Value::as_str))
+            .min()
+            .map(String::from);
+        let last = under
+            .iter()
+            .filter_map(|n| n.get("finishedAt").and_then(Value::as_str))
+            .max()
+            .map(String::from);
+        if let Some(n) = nodes.get_mut(&node.id).and_then(Value::as_object_mut) {
+            if let Some(f) = first {
+                n.insert("startedAt".into(), Value::String(f));
+            }
+            if n.contains_key("finishedAt")
+                && let Some(l) = last
+            {
+                n.insert("finishedAt".into(), Value::String(l));
+            }
+        }
+    }
     let total = plan.pods().count();
     for n in nodes
         .values_mut()
@@ -225,13 +291,19 @@ fn one(ctx: &mut Ctx, wf: &Value) {
         n["progress"] = Value::String(format!("{done_pods}/{total}"));
     }
     let done = matches!(root_phase.as_str(), "Succeeded" | "Failed");
+    if shutdown.is_some() && last_finish.is_none() {
+        last_finish = Some(crate::clock::rfc3339(crate::clock::now()));
+    }
     let status = argo::workflow_status(
         &WorkflowState {
             phase: &root_phase,
             started: first_start.or_else(|| s(wf, "/metadata/creationTimestamp").map(String::from)),
             finished: if done { last_finish } else { None },
             progress: format!("{done_pods}/{total}"),
-            message: (root_phase == "Failed").then(|| "child failed".to_string()),
+            message: match &shutdown {
+                Some(strategy) => Some(format!("Stopped with strategy '{strategy}'")),
+                None => (root_phase == "Failed").then(|| "child failed".to_string()),
+            },
             completed_pods: completed,
         },
         nodes,
@@ -252,4 +324,47 @@ fn one(ctx: &mut Ctx, wf: &Value) {
     if let Err(e) = r {
         tracing::debug!(error = ?e, "updating workflow status");
     }
+}
+
+/// A pod's status after Argo kills it for a shutdown: every container that
+/// has not finished terminated with 143 (SIGTERM), the pod Failed.
+fn kill_pod(pod: &mut Value, now: &str, strategy: &str) {
+    let Some(status) = pod.get_mut("status").and_then(Value::as_object_mut) else {
+        return;
+    };
+    status.insert("phase".into(), Value::String("Failed".into()));
+    status.insert(
+        "message".into(),
+        Value::String(format!("workflow shutdown with strategy:  {strategy}")),
+    );
+    if let Some(cs) = status
+        .get_mut("containerStatuses")
+        .and_then(Value::as_array_mut)
+    {
+        for c in cs {
+            if c.pointer("/state/terminated").is_some() {
+                continue;
+            }
+            let started = c
+                .pointer("/state/running/startedAt")
+                .cloned()
+                .unwrap_or_else(|| Value::String(now.to_string()));
+            c["state"] = serde_json::json!({"terminated": {
+                "exitCode": 143, "reason": "Error", "startedAt": started, "finishedAt": now}});
+            c["ready"] = Value::Bool(false);
+        }
+    }
+}
+
+/// Whether Pod node `pod` lies inside DAG `dag` (through its boundaries).
+fn inside(plan: &Plan, pod: &PlannedNode, dag: &str) -> bool {
+    let mut at = pod.boundary.as_deref();
+    for _ in 0..=plan.nodes.len() {
+        match at {
+            Some(b) if b == dag => return true,
+            Some(b) => at = plan.get(b).and_then(|n| n.boundary.as_deref()),
+            None => return false,
+        }
+    }
+    false
 }

@@ -143,28 +143,60 @@ fn run(
         Outcome::Failed => "Failed",
     };
     let finished = (wf_phase != "Running").then(|| rfc3339(ago(t)));
-    // DAG nodes take the state of the run around them.
+    // A DAG node exists once a pod under it does, and reads as its pods do:
+    // failed when one failed, succeeded when all did, else running.
+    let phase_of = |id: &str| {
+        nodes
+            .get(id)
+            .and_then(|n| n.get("phase"))
+            .and_then(Value::as_str)
+            .map(String::from)
+    };
+    let mut dags = Vec::new();
     for node in plan.nodes.iter().filter(|n| n.node_type == NodeType::Dag) {
-        let members: Vec<&str> = plan
-            .pods()
-            .filter(|p| p.id.starts_with(&node.id) || node.boundary.is_none())
-            .map(|p| p.id.as_str())
-            .collect();
-        let total = members.len().max(1);
-        let state = NodeState {
-            phase: wf_phase,
-            started: Some(rfc3339(ago(started))),
-            finished: finished.clone(),
-            host: None,
-            message: failed_node
-                .as_ref()
-                .filter(|_| wf_phase == "Failed")
-                .map(|id| format!("child '{id}' failed")),
-            exit_code: None,
-            progress: format!("{}/{}", done_pods.min(total), total),
+        let under: Vec<&argo::PlannedNode> =
+            plan.pods().filter(|p| within(&plan, p, &node.id)).collect();
+        let phases: Vec<Option<String>> = under.iter().map(|p| phase_of(&p.id)).collect();
+        if phases.iter().all(Option::is_none) {
+            continue;
+        }
+        let failed_child = under
+            .iter()
+            .zip(&phases)
+            .find(|(_, ph)| ph.as_deref() == Some("Failed"))
+            .map(|(p, _)| p.id.clone());
+        let phase = if failed_child.is_some() {
+            "Failed"
+        } else if phases.iter().all(|p| p.as_deref() == Some("Succeeded")) {
+            "Succeeded"
+        } else {
+            "Running"
         };
-        nodes.insert(node.id.clone(), argo::node_status(&name, node, &state));
+        let done = phases
+            .iter()
+            .filter(|p| matches!(p.as_deref(), Some("Succeeded" | "Failed")))
+            .count();
+        let time_of = |key: &str, first: bool| {
+            let times = under
+                .iter()
+                .filter_map(|p| nodes.get(&p.id)?.get(key)?.as_str().map(String::from));
+            if first { times.min() } else { times.max() }
+        };
+        let state = NodeState {
+            phase,
+            started: time_of("startedAt", true),
+            finished: (phase != "Running")
+                .then(|| time_of("finishedAt", false))
+                .flatten(),
+            host: None,
+            message: failed_child.map(|id| format!("child '{id}' failed")),
+            exit_code: None,
+            progress: format!("{done}/{}", under.len()),
+        };
+        dags.push((node.id.clone(), argo::node_status(&name, node, &state)));
     }
+    nodes.extend(dags);
+    argo::prune_children(&mut nodes);
     let total = pods.len();
     let status = argo::workflow_status(
         &WorkflowState {
@@ -227,4 +259,21 @@ pub fn build(demo: &mut Demo) {
         Outcome::Succeeded,
         &hello,
     );
+}
+
+/// Whether Pod node `pod` lies inside DAG `dag` (through its boundaries).
+fn within(plan: &argo::Plan, pod: &argo::PlannedNode, dag: &str) -> bool {
+    let mut at = pod.boundary.as_deref();
+    let mut steps = 0;
+    while let Some(b) = at {
+        if b == dag {
+            return true;
+        }
+        steps += 1;
+        if steps > plan.nodes.len() {
+            return false;
+        }
+        at = plan.get(b).and_then(|n| n.boundary.as_deref());
+    }
+    false
 }

@@ -514,6 +514,22 @@ pub fn node_status(wf_name: &str, node: &PlannedNode, state: &NodeState<'_>) -> 
     n
 }
 
+/// Drops `children` entries naming nodes not (yet) in `nodes`: Argo lists
+/// a child once it has created it.
+pub fn prune_children(nodes: &mut Map<String, Value>) {
+    let ids: std::collections::HashSet<String> = nodes.keys().cloned().collect();
+    for n in nodes.values_mut() {
+        if let Some(Value::Array(kids)) = n.get_mut("children") {
+            kids.retain(|k| k.as_str().is_some_and(|k| ids.contains(k)));
+            if kids.is_empty()
+                && let Some(m) = n.as_object_mut()
+            {
+                m.remove("children");
+            }
+        }
+    }
+}
+
 /// The workflow-level status around `nodes`.
 pub struct WorkflowState<'a> {
     pub phase: &'a str,

@@ -463,6 +463,57 @@ pub fn trainjob_status(
     status
 }
 
+/// Whether the job asks to be suspended: `runPolicy.suspend` for the v1
+/// kinds, `spec.suspend` for TrainJob.
+pub fn suspend_requested(rt: &ResourceType, job: &Value) -> bool {
+    let pointer = if is_v1_job(rt) {
+        "/spec/runPolicy/suspend"
+    } else {
+        "/spec/suspend"
+    };
+    job.pointer(pointer).and_then(Value::as_bool) == Some(true)
+}
+
+/// The status of a suspended job, as the training operator (v1: a
+/// `Suspended` condition with reason `<Kind>Suspended`, no start time, no
+/// active replicas) or the trainer with JobSet (v2) writes it.
+pub fn suspended_status(rt: &ResourceType, job: &Value) -> Value {
+    let now = crate::clock::now();
+    let name = name_of(job);
+    if !is_v1_job(rt) {
+        return json!({
+            "conditions": [v2_condition("Suspended", true, "Suspended", "TrainJob is suspended", now)],
+            "jobsStatus": [{"name": "node", "ready": 0, "active": 0, "succeeded": 0,
+                            "failed": 0, "suspended": 1}],
+        });
+    }
+    let kind = rt.kind;
+    let ns = namespace_of(job);
+    let created = job
+        .pointer("/metadata/creationTimestamp")
+        .and_then(Value::as_str)
+        .and_then(crate::clock::parse)
+        .unwrap_or(now);
+    let mut replica_statuses = Map::new();
+    for (replica, _, _) in replicas(rt, job) {
+        replica_statuses.insert(
+            replica.clone(),
+            json!({"selector": replica_selector(rt, name, &replica)}),
+        );
+    }
+    json!({
+        "conditions": [
+            v1_condition(kind, "Created", true, &format!("{kind}Created"),
+                format!("{kind} {name} is created."), created),
+            v1_condition(kind, "Running", false, &format!("{kind}Suspended"),
+                format!("{kind} {ns}/{name} is suspended."), now),
+            v1_condition(kind, "Suspended", true, &format!("{kind}Suspended"),
+                format!("{kind} {ns}/{name} is suspended."), now),
+        ],
+        "replicaStatuses": replica_statuses,
+    })
+}
+
 /// Whether the kind is a training-operator v1 job.
 pub fn is_v1_job(rt: &ResourceType) -> bool {
     resources::TRAINING_V1_JOBS.iter().any(|r| r.id == rt.id)
@@ -499,6 +550,28 @@ mod tests {
         );
         assert_eq!(pods[2]["spec"]["restartPolicy"], "OnFailure");
         assert_eq!(pods[2]["spec"]["containers"][0]["env"][3]["value"], "2");
+    }
+
+    #[test]
+    fn suspended_jobs_say_so_in_their_conditions() {
+        let mut j = job();
+        assert!(!suspend_requested(&resources::PYTORCH_JOB, &j));
+        j["spec"]["runPolicy"] = json!({"suspend": true});
+        assert!(suspend_requested(&resources::PYTORCH_JOB, &j));
+        let st = suspended_status(&resources::PYTORCH_JOB, &j);
+        let conds = st["conditions"].as_array().expect("conditions");
+        let suspended = conds
+            .iter()
+            .find(|c| c["type"] == "Suspended")
+            .expect("Suspended");
+        assert_eq!(suspended["status"], "True");
+        assert_eq!(suspended["reason"], "PyTorchJobSuspended");
+        assert!(st.get("startTime").is_none());
+        let tj = json!({"metadata": {"name": "t", "namespace": "ns"}, "spec": {"suspend": true}});
+        assert!(suspend_requested(&resources::TRAIN_JOB, &tj));
+        let st = suspended_status(&resources::TRAIN_JOB, &tj);
+        assert_eq!(st["conditions"][0]["type"], "Suspended");
+        assert_eq!(st["jobsStatus"][0]["suspended"], 1);
     }
 
     #[test]

@@ -230,10 +230,13 @@ pub fn prepare_create(
     normalize_core(rt, v)
 }
 
+/// What decides whether an update changes anything: not the
+/// resourceVersion, nor the managedFields the write itself would record.
 fn without_rv(v: &Value) -> Value {
     let mut c = v.clone();
     if let Some(m) = c.get_mut("metadata").and_then(Value::as_object_mut) {
         m.remove("resourceVersion");
+        m.remove("managedFields");
     }
     c
 }

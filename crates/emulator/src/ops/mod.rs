@@ -62,12 +62,30 @@ fn dry_run_object(rt: &ResourceType, mut value: Value, rv: Option<String>) -> St
     StoredObject::encode(rt, &value)
 }
 
+/// The manager a write is recorded under when the client names none (the
+/// apiserver takes the User-Agent's program name).
+const DEFAULT_MANAGER: &str = "kube-client";
+/// The simulated controllers' manager names.
+fn controller_manager(rt: &ResourceType, target: Target) -> &'static str {
+    match (rt.kind, target) {
+        ("Pod", Target::Status) => "kubelet",
+        (_, _) if rt.custom => "kubeflow-controller",
+        _ => "kube-controller-manager",
+    }
+}
+
+fn stamp(value: &mut Value, previous: Option<&Value>, manager: &str, status: bool) {
+    let time = crate::clock::rfc3339(crate::clock::now());
+    crate::managed::record(value, previous, manager, "Update", status, &time);
+}
+
 fn create_in(
     txn: &mut Txn<'_>,
     rt: &ResourceType,
     ns: Option<&str>,
     body: Value,
     dry_run: bool,
+    manager: &str,
 ) -> Result<StoredObject, ApiError> {
     let ns = scoped(rt, ns);
     if let Some(ns) = ns
@@ -75,7 +93,8 @@ fn create_in(
     {
         return Err(ApiError::not_found(&resources::NAMESPACE, ns));
     }
-    let value = admission::prepare_create(rt, ns, body, txn)?;
+    let mut value = admission::prepare_create(rt, ns, body, txn)?;
+    stamp(&mut value, None, manager, false);
     let name = value
         .pointer("/metadata/name")
         .and_then(Value::as_str)
@@ -98,22 +117,42 @@ pub fn create(
     body: Value,
     opts: &WriteOptions,
 ) -> Result<StoredObject, ApiError> {
-    store.write(|txn| create_in(txn, rt, ns, body, opts.dry_run))
+    let manager = manager_of(opts);
+    store.write(|txn| create_in(txn, rt, ns, body, opts.dry_run, manager))
 }
 
+fn manager_of(opts: &WriteOptions) -> &str {
+    opts.field_manager
+        .as_deref()
+        .filter(|m| !m.is_empty())
+        .unwrap_or(DEFAULT_MANAGER)
+}
+
+#[allow(clippy::too_many_arguments)]
 fn commit_update(
     txn: &mut Txn<'_>,
     rt: &ResourceType,
     current: &StoredObject,
     prepared: Prepared,
     dry_run: bool,
+    manager: &str,
+    target: Target,
 ) -> StoredObject {
     match prepared {
         Prepared::Unchanged => current.clone(),
-        Prepared::Changed(v) if dry_run => {
-            dry_run_object(rt, v, Some(current.meta.resource_version.to_string()))
+        Prepared::Changed(mut v) => {
+            stamp(
+                &mut v,
+                Some(&current.value()),
+                manager,
+                target == Target::Status,
+            );
+            if dry_run {
+                dry_run_object(rt, v, Some(current.meta.resource_version.to_string()))
+            } else {
+                txn.put(rt, v)
+            }
         }
-        Prepared::Changed(v) => txn.put(rt, v),
     }
 }
 
@@ -133,7 +172,15 @@ pub fn update(
             .get(rt, ns, name)
             .ok_or_else(|| ApiError::not_found(rt, name))?;
         let prepared = admission::prepare_update(rt, name, &current.value(), body, target, true)?;
-        Ok(commit_update(txn, rt, &current, prepared, opts.dry_run))
+        Ok(commit_update(
+            txn,
+            rt,
+            &current,
+            prepared,
+            opts.dry_run,
+            manager_of(opts),
+            target,
+        ))
     })
 }
 
@@ -162,7 +209,8 @@ pub fn patch(
                 if let Some(m) = body.get_mut("metadata").and_then(Value::as_object_mut) {
                     m.entry("name").or_insert_with(|| json!(name));
                 }
-                return create_in(txn, rt, ns, body, opts.dry_run).map(|o| (o, true));
+                return create_in(txn, rt, ns, body, opts.dry_run, manager_of(opts))
+                    .map(|o| (o, true));
             }
             return Err(ApiError::not_found(rt, name));
         };
@@ -176,7 +224,15 @@ pub fn patch(
         }
         let prepared = admission::prepare_update(rt, name, &old, doc, target, false)?;
         Ok((
-            commit_update(txn, rt, &current, prepared, opts.dry_run),
+            commit_update(
+                txn,
+                rt,
+                &current,
+                prepared,
+                opts.dry_run,
+                manager_of(opts),
+                target,
+            ),
             false,
         ))
     })
@@ -202,7 +258,15 @@ pub fn modify(
         let mut doc = old.clone();
         change(&mut doc);
         let prepared = admission::prepare_update(rt, name, &old, doc, target, false)?;
-        Ok(Some(commit_update(txn, rt, &current, prepared, false)))
+        Ok(Some(commit_update(
+            txn,
+            rt,
+            &current,
+            prepared,
+            false,
+            controller_manager(rt, target),
+            target,
+        )))
     })
 }
 
@@ -221,7 +285,14 @@ pub fn ensure(
     let ns = scoped(rt, ns);
     store.write(|txn| match txn.get(rt, ns, &name) {
         Some(existing) if !name.is_empty() => Ok(existing),
-        _ => create_in(txn, rt, ns, body, false),
+        _ => create_in(
+            txn,
+            rt,
+            ns,
+            body,
+            false,
+            controller_manager(rt, Target::Main),
+        ),
     })
 }
 

@@ -125,9 +125,20 @@ pub fn flag(argv: &[String], name: &str) -> Option<String> {
 /// Whether the command line asks the shell to fail (`exit 1`, ...).
 fn asks_to_fail(argv: &[String]) -> bool {
     argv.iter().any(|a| {
-        a.split(';')
+        // Commands chain with `;`, `&&` and `||`.
+        a.split([';', '&', '|'])
             .any(|part| part.trim().starts_with("exit ") && part.trim() != "exit 0")
     })
+}
+
+/// The exit code a command asks for with `exit N` (N not 0): a training
+/// replica that should fail, e.g. `exit 137` for one killed for memory.
+fn asked_exit_code(argv: &[String]) -> Option<i32> {
+    argv.iter()
+        .flat_map(|a| a.split(';'))
+        .filter_map(|part| part.trim().strip_prefix("exit "))
+        .filter_map(|n| n.trim().parse::<i32>().ok())
+        .find(|n| *n != 0)
 }
 
 /// The program container `name` of `pod` runs; `previous` selects the
@@ -200,6 +211,16 @@ pub fn program_for(pod: &Value, name: &str, previous: bool) -> Program {
     let training_job = label(pod, "training.kubeflow.org/job-name")
         .or_else(|| label(pod, "jobset.sigs.k8s.io/jobset-name"));
     if training_job.is_some() {
+        if let Some(code) = asked_exit_code(&args) {
+            return mk(
+                Script::Crashed {
+                    name: name.to_string(),
+                },
+                1.0,
+                Some(6),
+                code,
+            );
+        }
         let epochs: u32 = flag(&args, "--epochs")
             .and_then(|v| v.parse().ok())
             .unwrap_or(10);
@@ -278,6 +299,18 @@ pub fn program_for(pod: &Value, name: &str, previous: bool) -> Program {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_training_replica_asking_for_exit_137_is_oom_killed() {
+        let pod = serde_json::json!({
+            "metadata": {"name": "j-worker-0", "labels": {"training.kubeflow.org/job-name": "j"}},
+            "spec": {"containers": [{"name": "pytorch", "command": ["sh", "-c", "python3 t.py; exit 137"]}]},
+        });
+        let p = program_for(&pod, "pytorch", false);
+        assert_eq!((p.exit_code, p.exit_reason()), (137, "OOMKilled"));
+        assert_eq!(asked_exit_code(&["exit 0".into()]), None);
+        assert_eq!(asked_exit_code(&["train.py; exit 2".into()]), Some(2));
+    }
+
     use super::*;
     use serde_json::json;
 
