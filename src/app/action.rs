@@ -68,6 +68,10 @@ actions! {
     StopStart = "stop_start", "stop/start", "stop / start";
     Suspend = "suspend", "suspend/resume", "suspend / resume a training job";
     AllLogs = "all_logs", "all logs", "every replica's log merged in time order";
+    TrialFilter = "trial_filter", "all/running/failed", "show all / running / failed trials";
+    NextParam = "next_param", "chart param", "chart the objective against the next parameter";
+    TrainBest = "train_best", "train best", "launch a training job with the best (or this) trial's parameters";
+    MetricsLogs = "metrics_logs", "collector logs", "logs of the metrics-collector sidecar";
     Connect = "connect", "connect", "connect (port-forward)";
     Forwards = "forwards", "forwards", "list port-forwards";
     NextField = "next_field", "next field", "next field";

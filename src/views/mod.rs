@@ -10,6 +10,7 @@ pub mod filter;
 pub mod form;
 pub mod help;
 pub mod jobs;
+pub mod katib;
 pub mod logs;
 pub mod namespaces;
 pub mod notebooks;

@@ -76,6 +76,11 @@ pub static SCREENS: &[Screen] = &[
         open: |_| Ok(Box::<super::jobs::JobsView>::default()),
     },
     Screen {
+        names: &["katib", "experiments", "experiment"],
+        desc: "Katib experiments with their trials and charts",
+        open: |_| Ok(Box::<super::katib::ExperimentsView>::default()),
+    },
+    Screen {
         names: &["forwards", "pf", "port-forwards"],
         desc: "open port-forwards",
         open: |_| Ok(Box::<super::contexts::ForwardsView>::default()),
@@ -87,7 +92,6 @@ pub static LISTS: &[(&[&str], &ListSpec)] = &[
     (&["pods", "po", "pod"], &PODS),
     (&["events", "ev", "event"], &EVENTS),
     (&["runs", "workflows", "wf", "run", "workflow"], &RUNS),
-    (&["katib", "experiments", "experiment"], &EXPERIMENTS),
     (&["trials", "trial"], &TRIALS),
     (&["gpu", "gpus"], &GPU_NODES),
     (&["nodes", "no", "node"], &NODES),

@@ -169,11 +169,21 @@ fn experiment(ctx: &mut Ctx, exp: &Value) {
     for trial in &trials {
         let tname = name_of(trial);
         let assignments = assignments_of(trial);
-        if condition_true(trial, "Succeeded") {
-            let observation = trial.pointer("/status/observation").cloned();
+        if condition_true(trial, "Succeeded")
+            || condition_true(trial, "MetricsUnavailable")
+            || condition_true(trial, "Failed")
+        {
+            let observation = Some(
+                trial
+                    .pointer("/status/observation")
+                    .cloned()
+                    .unwrap_or_else(|| json!({"metrics": []})),
+            );
             summaries.push(TrialSummary {
                 name: tname.to_string(),
-                objective: observation.as_ref().and_then(katib::objective_value),
+                objective: observation
+                    .as_ref()
+                    .and_then(|o| katib::objective_of(exp, o)),
                 assignments,
                 observation,
             });
@@ -203,10 +213,22 @@ fn experiment(ctx: &mut Ctx, exp: &Value) {
             "Succeeded" | "Failed" => {
                 let obs = katib::observation(&assignments, epochs_of(&pod));
                 let at = pod_finished(&pod).unwrap_or_else(clock::now);
-                (
-                    katib::trial_status(created, pod_started(&pod), Some((at, obs.clone()))),
-                    Some(obs),
-                )
+                if katib::objective_of(exp, &obs).is_none() {
+                    // The worker never printed the objective metric.
+                    let metric = exp
+                        .pointer("/spec/objective/objectiveMetricName")
+                        .and_then(Value::as_str)
+                        .unwrap_or("accuracy");
+                    let st =
+                        katib::trial_unavailable_status(created, pod_started(&pod), at, metric);
+                    let obs = st.get("observation").cloned();
+                    (st, obs)
+                } else {
+                    (
+                        katib::trial_status(created, pod_started(&pod), Some((at, obs.clone()))),
+                        Some(obs),
+                    )
+                }
             }
             "Running" => (katib::trial_status(created, pod_started(&pod), None), None),
             _ => (katib::trial_status(created, None, None), None),
@@ -214,7 +236,9 @@ fn experiment(ctx: &mut Ctx, exp: &Value) {
         write_status(ctx, &resources::TRIAL, trial, status);
         summaries.push(TrialSummary {
             name: tname.to_string(),
-            objective: observation.as_ref().and_then(katib::objective_value),
+            objective: observation
+                .as_ref()
+                .and_then(|o| katib::objective_of(exp, o)),
             assignments,
             observation,
         });
@@ -228,8 +252,9 @@ fn experiment(ctx: &mut Ctx, exp: &Value) {
         .and_then(Value::as_u64)
         .unwrap_or(3) as usize;
     let maximize = exp.pointer("/spec/objective/type").and_then(Value::as_str) != Some("minimize");
-    let mut active = summaries.iter().filter(|t| t.objective.is_none()).count();
-    while active < parallel && summaries.len() < max {
+    let mut active = summaries.iter().filter(|t| t.observation.is_none()).count();
+    let stop = katib::finish_reason(exp, &summaries).is_some_and(|f| f != katib::Finish::MaxTrials);
+    while !stop && active < parallel && summaries.len() < max {
         let best = summaries
             .iter()
             .filter(|t| t.objective.is_some())
@@ -274,7 +299,7 @@ fn experiment(ctx: &mut Ctx, exp: &Value) {
         });
         active += 1;
     }
-    let done = summaries.len() >= max && active == 0;
+    let done = katib::finish_reason(exp, &summaries).is_some();
     let started = created_at(exp);
     let status = katib::experiment_status(exp, &summaries, started, done.then(clock::now));
     write_status(ctx, &resources::EXPERIMENT, exp, status);

@@ -237,11 +237,36 @@ pub fn trial_pod(trial: &Value) -> Value {
         .pointer("/spec/runSpec/spec/template/spec")
         .cloned()
         .unwrap_or_else(|| json!({"containers": []}));
+    let metrics: Vec<String> = trial
+        .pointer("/spec/objective/objectiveMetricName")
+        .and_then(Value::as_str)
+        .into_iter()
+        .map(str::to_string)
+        .chain(
+            trial
+                .pointer("/spec/objective/additionalMetricNames")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(Value::as_str)
+                .map(str::to_string),
+        )
+        .collect();
+    let metrics = if metrics.is_empty() {
+        "accuracy;loss".to_string()
+    } else {
+        metrics.join(";")
+    };
+    let otype = trial
+        .pointer("/spec/objective/type")
+        .and_then(Value::as_str)
+        .unwrap_or("maximize")
+        .to_string();
     if let Some(Value::Array(cs)) = spec.get_mut("containers") {
         cs.push(json!({
             "name": "metrics-logger-and-collector",
             "image": "docker.io/kubeflowkatib/file-metrics-collector:v0.19.0",
-            "args": ["-t", name, "-m", "accuracy;loss", "-o-type", "maximize", "-s-db",
+            "args": ["-t", name, "-m", metrics, "-o-type", otype, "-s-db",
                      "katib-db-manager.kubeflow:6789", "-path", "/var/log/katib/metrics.log", "-format", "TEXT"],
             "resources": {"limits": {"cpu": "500m", "memory": "100Mi"}, "requests": {"cpu": "50m", "memory": "10Mi"}},
         }));
@@ -323,6 +348,82 @@ pub fn trial_status(
     Value::Object(s)
 }
 
+/// Why an experiment is done before (or at) its max trial count.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Finish {
+    MaxTrials,
+    GoalReached,
+    MaxFailed,
+}
+
+/// Whether the experiment is done: too many failed trials, the goal
+/// reached, or every trial made and finished.
+pub fn finish_reason(experiment: &Value, trials: &[TrialSummary]) -> Option<Finish> {
+    let spec = |k: &str| {
+        experiment
+            .pointer(&format!("/spec/{k}"))
+            .and_then(Value::as_u64)
+    };
+    let failed = trials
+        .iter()
+        .filter(|t| t.observation.is_some() && t.objective.is_none())
+        .count() as u64;
+    if let Some(max_failed) = spec("maxFailedTrialCount")
+        && failed >= max_failed.max(1)
+    {
+        return Some(Finish::MaxFailed);
+    }
+    let minimize = experiment
+        .pointer("/spec/objective/type")
+        .and_then(Value::as_str)
+        == Some("minimize");
+    let goal = experiment.pointer("/spec/objective/goal").and_then(|g| {
+        g.as_f64()
+            .or_else(|| g.as_str().and_then(|s| s.parse().ok()))
+    });
+    if let Some(goal) = goal
+        && trials
+            .iter()
+            .filter_map(|t| t.objective)
+            .any(|v| if minimize { v <= goal } else { v >= goal })
+    {
+        return Some(Finish::GoalReached);
+    }
+    let max = spec("maxTrialCount").unwrap_or(12) as usize;
+    (trials.len() >= max && trials.iter().all(|t| t.observation.is_some()))
+        .then_some(Finish::MaxTrials)
+}
+
+/// A finished trial whose collector found no value for the objective.
+pub fn trial_unavailable_status(
+    created: Timestamp,
+    started: Option<Timestamp>,
+    at: Timestamp,
+    metric: &str,
+) -> Value {
+    let mut s = trial_status(created, started, None);
+    let conditions = vec![
+        katib_condition("Created", true, "TrialCreated", "Trial is created", created),
+        katib_condition("Running", false, "TrialRunning", "Trial is running", at),
+        katib_condition(
+            "MetricsUnavailable",
+            true,
+            "MetricsUnavailable",
+            &format!("Metrics are not available: the worker never printed {metric}"),
+            at,
+        ),
+    ];
+    if let Some(m) = s.as_object_mut() {
+        m.insert("conditions".into(), Value::Array(conditions));
+        m.insert("completionTime".into(), json!(rfc3339(at)));
+        m.insert(
+            "observation".into(),
+            json!({"metrics": [{"name": metric, "min": "unavailable", "max": "unavailable", "latest": "unavailable"}]}),
+        );
+    }
+    s
+}
+
 /// What the experiment controller knows about one trial.
 #[derive(Debug, Clone)]
 pub struct TrialSummary {
@@ -350,7 +451,11 @@ pub fn experiment_status(
         .and_then(crate::clock::parse)
         .unwrap_or(started);
     let succeeded: Vec<&TrialSummary> = trials.iter().filter(|t| t.objective.is_some()).collect();
-    let running: Vec<&TrialSummary> = trials.iter().filter(|t| t.objective.is_none()).collect();
+    let running: Vec<&TrialSummary> = trials.iter().filter(|t| t.observation.is_none()).collect();
+    let unavailable: Vec<&TrialSummary> = trials
+        .iter()
+        .filter(|t| t.observation.is_some() && t.objective.is_none())
+        .collect();
     let best = succeeded.iter().copied().max_by(|a, b| {
         let (x, y) = (a.objective.unwrap_or(0.0), b.objective.unwrap_or(0.0));
         let ord = x.partial_cmp(&y).unwrap_or(std::cmp::Ordering::Equal);
@@ -379,13 +484,24 @@ pub fn experiment_status(
                 "Experiment is running",
                 at,
             ));
-            conditions.push(katib_condition(
-                "Succeeded",
-                true,
-                "ExperimentMaxTrialsReached",
-                "Experiment has succeeded because max trial count has reached",
-                at,
-            ));
+            let (ctype, reason, message) = match finish_reason(experiment, trials) {
+                Some(Finish::GoalReached) => (
+                    "Succeeded",
+                    "ExperimentGoalReached",
+                    "Experiment has succeeded because Objective goal has reached",
+                ),
+                Some(Finish::MaxFailed) => (
+                    "Failed",
+                    "ExperimentMaxFailedTrialsReached",
+                    "Experiment has failed because max failed count has reached",
+                ),
+                _ => (
+                    "Succeeded",
+                    "ExperimentMaxTrialsReached",
+                    "Experiment has succeeded because max trial count has reached",
+                ),
+            };
+            conditions.push(katib_condition(ctype, true, reason, message, at));
         }
     }
     let mut s = json!({
@@ -411,6 +527,18 @@ pub fn experiment_status(
                 json!(running.iter().map(|t| t.name.clone()).collect::<Vec<_>>()),
             );
         }
+        if !unavailable.is_empty() {
+            m.insert("trialMetricsUnavailable".into(), json!(unavailable.len()));
+            m.insert(
+                "metricsUnavailableTrialList".into(),
+                json!(
+                    unavailable
+                        .iter()
+                        .map(|t| t.name.clone())
+                        .collect::<Vec<_>>()
+                ),
+            );
+        }
         if let Some(f) = finished {
             m.insert("completionTime".into(), json!(rfc3339(f)));
         }
@@ -420,15 +548,30 @@ pub fn experiment_status(
 
 /// The objective value (accuracy) a finished trial reports.
 pub fn objective_value(observation: &Value) -> Option<f64> {
+    metric_value(observation, "accuracy")
+}
+
+/// The latest value of `metric` in an observation.
+pub fn metric_value(observation: &Value, metric: &str) -> Option<f64> {
     observation
         .get("metrics")?
         .as_array()?
         .iter()
-        .find(|m| m.get("name").and_then(Value::as_str) == Some("accuracy"))?
+        .find(|m| m.get("name").and_then(Value::as_str) == Some(metric))?
         .get("latest")?
         .as_str()?
         .parse()
         .ok()
+}
+
+/// The experiment's objective value in an observation (its
+/// `objectiveMetricName`, accuracy when unnamed).
+pub fn objective_of(experiment: &Value, observation: &Value) -> Option<f64> {
+    let metric = experiment
+        .pointer("/spec/objective/objectiveMetricName")
+        .and_then(Value::as_str)
+        .unwrap_or("accuracy");
+    metric_value(observation, metric)
 }
 
 #[cfg(test)]
@@ -503,5 +646,61 @@ mod tests {
         let s = experiment_status(&e, &trials, crate::clock::now(), None);
         assert_eq!(s["currentOptimalTrial"]["bestTrialName"], "t2");
         assert_eq!(s["trialsSucceeded"], 3);
+    }
+
+    #[test]
+    fn minimize_loss_picks_the_lowest_and_unprinted_metrics_fail() {
+        let mut e = experiment("random");
+        e["spec"]["objective"] =
+            json!({"type": "minimize", "objectiveMetricName": "loss", "goal": 0.0001});
+        e["spec"]["maxTrialCount"] = json!(3);
+        e["spec"]["maxFailedTrialCount"] = json!(2);
+        let mk = |name: &str, lr: &str| {
+            let a = vec![
+                ("learning_rate".to_string(), lr.to_string()),
+                ("batch_size".to_string(), "96".to_string()),
+            ];
+            let obs = observation(&a, 5);
+            TrialSummary {
+                name: name.into(),
+                objective: objective_of(&e, &obs),
+                observation: Some(obs),
+                assignments: a,
+            }
+        };
+        let trials = vec![mk("t1", "0.1"), mk("t2", "0.01"), mk("t3", "0.001")];
+        let losses: Vec<f64> = trials.iter().filter_map(|t| t.objective).collect();
+        assert_eq!(losses.len(), 3);
+        let s = experiment_status(&e, &trials, crate::clock::now(), Some(crate::clock::now()));
+        assert_eq!(
+            s["currentOptimalTrial"]["bestTrialName"], "t2",
+            "lowest loss"
+        );
+        assert_eq!(finish_reason(&e, &trials), Some(Finish::MaxTrials));
+        // A metric no worker prints: every trial is unavailable, the
+        // experiment fails once maxFailedTrialCount is reached.
+        e["spec"]["objective"]["objectiveMetricName"] = json!("f1_score");
+        let bad: Vec<TrialSummary> = ["t1", "t2"]
+            .iter()
+            .map(|n| {
+                let obs = observation(&[], 5);
+                TrialSummary {
+                    name: n.to_string(),
+                    objective: objective_of(&e, &obs),
+                    observation: Some(obs),
+                    assignments: vec![],
+                }
+            })
+            .collect();
+        assert_eq!(finish_reason(&e, &bad), Some(Finish::MaxFailed));
+        let s = experiment_status(&e, &bad, crate::clock::now(), Some(crate::clock::now()));
+        assert_eq!(s["trialMetricsUnavailable"], 2);
+        let failed = s["conditions"]
+            .as_array()
+            .and_then(|c| c.last())
+            .cloned()
+            .unwrap_or_default();
+        assert_eq!(failed["type"], "Failed");
+        assert_eq!(failed["reason"], "ExperimentMaxFailedTrialsReached");
     }
 }
