@@ -25,7 +25,40 @@ pub struct Config {
     pub ui: UiConfig,
     pub logs: LogsConfig,
     pub onnx: OnnxConfig,
+    pub kfp: KfpConfig,
     pub keymap: RawKeymap,
+}
+
+/// Where the KFP API server is: the `ml-pipeline` Service reached through
+/// the API server's service proxy.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct KfpConfig {
+    pub namespace: String,
+    pub service: String,
+    pub port: u16,
+}
+
+impl Default for KfpConfig {
+    fn default() -> Self {
+        let e = crate::kube::kfp::Endpoint::default();
+        KfpConfig {
+            namespace: e.namespace,
+            service: e.service,
+            port: e.port,
+        }
+    }
+}
+
+impl KfpConfig {
+    /// The endpoint the runs screens send their requests to.
+    pub fn endpoint(&self) -> crate::kube::kfp::Endpoint {
+        crate::kube::kfp::Endpoint {
+            namespace: self.namespace.clone(),
+            service: self.service.clone(),
+            port: self.port,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -153,6 +186,19 @@ mod tests {
         assert_eq!(c.logs.buffer_lines, 50);
         assert_eq!(c.logs.tail_lines, 500);
         assert!(c.keymap.contains_key("list"));
+    }
+
+    #[test]
+    fn kfp_endpoint_is_configurable() {
+        let d = Config::default().kfp.endpoint();
+        assert_eq!(d.label(), "ml-pipeline.kubeflow:8888");
+        let c = Config::parse("[kfp]\nnamespace = \"pipelines\"\nport = 8887\n", "c.toml")
+            .expect("valid");
+        let e = c.kfp.endpoint();
+        assert_eq!(e.label(), "ml-pipeline.pipelines:8887");
+        assert_eq!(e.service, "ml-pipeline");
+        let err = Config::parse("[kfp]\nport = 70000\n", "c.toml").expect_err("port");
+        assert!(err.to_string().starts_with("c.toml line 2: "), "{err}");
     }
 
     #[test]
