@@ -1,0 +1,100 @@
+//! The Dex login path to the KFP API through the Kubeflow endpoint, against
+//! the emulator over real HTTP: a wrong password is refused in words, the
+//! right one gives an `authservice_session` cookie, the runs listed with it
+//! are the runs the service proxy lists, and an expired cookie says so.
+
+use kftui::kube::{client, dex, kfp};
+use kftui_emulator::proxy::dex as emu_dex;
+use kftui_emulator::{DemoUser, Emulator, EmulatorConfig};
+use serde_json::Value;
+
+fn run_ids(v: &Value) -> Vec<String> {
+    let mut ids: Vec<String> = v["runs"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|r| r["run_id"].as_str().map(String::from))
+        .collect();
+    ids.sort();
+    ids
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dex_login_right_and_wrong_and_runs_through_the_endpoint() {
+    let emu = Emulator::start(EmulatorConfig::default())
+        .await
+        .expect("emulator starts");
+    let url = emu.url();
+    let alice = DemoUser::Alice;
+
+    let wrong = dex::login(&url, alice.username(), "not-the-password")
+        .await
+        .expect_err("wrong password");
+    assert_eq!(wrong.reason, dex::WRONG_PASSWORD, "{wrong}");
+    assert!(
+        wrong
+            .to_string()
+            .contains("refused the password for alice@example.com"),
+        "{wrong}"
+    );
+    let unknown = dex::login(&url, "mallory@example.com", &emu_dex::password(alice))
+        .await
+        .expect_err("unknown user");
+    assert_eq!(unknown.reason, dex::WRONG_PASSWORD, "{unknown}");
+
+    let session = dex::login(&url, alice.username(), &emu_dex::password(alice))
+        .await
+        .expect("logs in");
+    assert!(!session.cookie.is_empty());
+    assert!(
+        !format!("{session:?}").contains(&session.cookie),
+        "Debug hides the cookie"
+    );
+    assert_eq!(
+        session.label(),
+        format!("{url}, Dex login as alice@example.com")
+    );
+
+    let op = kfp::Endpoint::default().list_runs("ml-research");
+    let kftui::kube::types::ApiOp::Proxy { path, .. } = op else {
+        panic!("a proxy op");
+    };
+    let via_dex = session
+        .request("GET", &path, None)
+        .await
+        .expect("runs via Dex");
+    let ids = run_ids(&via_dex);
+    assert!(ids.len() >= 3, "the demo runs of ml-research: {ids:?}");
+
+    let (kube, _) = client::connect(&emu.kubeconfig(), None)
+        .await
+        .expect("connects");
+    let via_proxy = kfp::request(
+        kube.client,
+        "kubeflow",
+        "ml-pipeline",
+        8888,
+        "GET",
+        &path,
+        None,
+    )
+    .await
+    .expect("runs via the service proxy");
+    assert_eq!(ids, run_ids(&via_proxy), "both paths list the same runs");
+
+    // A session that expired: said in words, so the screen asks again.
+    emu_dex::expire_sessions();
+    let expired = session
+        .request("GET", &path, None)
+        .await
+        .expect_err("expired");
+    assert_eq!(expired.reason, dex::SESSION_EXPIRED, "{expired}");
+    assert!(expired.to_string().contains("log in again"), "{expired}");
+    let again = dex::login(&url, alice.username(), &emu_dex::password(alice))
+        .await
+        .expect("logs in again");
+    assert_eq!(
+        run_ids(&again.request("GET", &path, None).await.expect("runs")),
+        ids
+    );
+}
