@@ -97,4 +97,52 @@ async fn dex_login_right_and_wrong_and_runs_through_the_endpoint() {
         run_ids(&again.request("GET", &path, None).await.expect("runs")),
         ids
     );
+
+    // The path the runs screens take when the config names the endpoint:
+    // the password from the environment, logged in on first use and again
+    // after the cookie expires.
+    let endpoint = kftui::app::config::Config::parse(
+        &format!("[kfp]\nendpoint_url = \"{url}\"\ndex_login = \"alice@example.com\"\n"),
+        "c.toml",
+    )
+    .expect("config")
+    .kfp
+    .endpoint();
+    let op = endpoint.list_runs("ml-research");
+    assert!(
+        op.describe()
+            .starts_with(&format!("GET {url}/pipeline/apis/v2beta1/runs"))
+    );
+    let none = kftui::kube::ops::perform(kube_client(&emu).await, op.clone())
+        .await
+        .expect_err("no password yet");
+    assert!(
+        none.to_string().contains("set KFTUI_DEX_PASSWORD"),
+        "{none}"
+    );
+    // SAFETY: the only test in this binary; nothing else reads the env now.
+    unsafe { std::env::set_var(dex::PASSWORD_ENV, emu_dex::password(alice)) };
+    let listed = kftui::kube::ops::perform(kube_client(&emu).await, op.clone())
+        .await
+        .expect("runs via the configured Dex path");
+    assert_eq!(run_ids(&listed), ids);
+    emu_dex::expire_sessions();
+    let relisted = kftui::kube::ops::perform(kube_client(&emu).await, op.clone())
+        .await
+        .expect("logs in again after the cookie expired");
+    assert_eq!(run_ids(&relisted), ids);
+    unsafe { std::env::set_var(dex::PASSWORD_ENV, "wrong") };
+    emu_dex::expire_sessions();
+    let refused = kftui::kube::ops::perform(kube_client(&emu).await, op)
+        .await
+        .expect_err("wrong password");
+    assert_eq!(refused.reason, dex::WRONG_PASSWORD, "{refused}");
+}
+
+async fn kube_client(emu: &Emulator) -> kube::Client {
+    client::connect(&emu.kubeconfig(), None)
+        .await
+        .expect("connects")
+        .0
+        .client
 }

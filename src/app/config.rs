@@ -37,6 +37,12 @@ pub struct KfpConfig {
     pub namespace: String,
     pub service: String,
     pub port: u16,
+    /// The Kubeflow endpoint (Istio ingress) URL: when set, the KFP API is
+    /// reached there after a Dex login instead of through the service proxy.
+    pub endpoint_url: Option<String>,
+    /// The Dex login name (an email); the password is read from
+    /// `KFTUI_DEX_PASSWORD`, never from this file.
+    pub dex_login: Option<String>,
 }
 
 impl Default for KfpConfig {
@@ -46,6 +52,8 @@ impl Default for KfpConfig {
             namespace: e.namespace,
             service: e.service,
             port: e.port,
+            endpoint_url: None,
+            dex_login: None,
         }
     }
 }
@@ -57,6 +65,17 @@ impl KfpConfig {
             namespace: self.namespace.clone(),
             service: self.service.clone(),
             port: self.port,
+            ingress: self
+                .endpoint_url
+                .as_ref()
+                .filter(|u| !u.trim().is_empty())
+                .map(|url| crate::kube::kfp::Ingress {
+                    url: url.trim().to_string(),
+                    login: self
+                        .dex_login
+                        .clone()
+                        .unwrap_or_else(|| "user@example.com".into()),
+                }),
         }
     }
 }
@@ -197,6 +216,19 @@ mod tests {
         let e = c.kfp.endpoint();
         assert_eq!(e.label(), "ml-pipeline.pipelines:8887");
         assert_eq!(e.service, "ml-pipeline");
+        assert_eq!(e.via(), "service proxy");
+        let c = Config::parse(
+            "[kfp]\nendpoint_url = \"http://kf.example:8080/\"\ndex_login = \"alice@example.com\"\n",
+            "c.toml",
+        )
+        .expect("valid");
+        let e = c.kfp.endpoint();
+        assert_eq!(e.label(), "http://kf.example:8080/pipeline");
+        assert_eq!(e.via(), "Kubeflow endpoint, Dex login as alice@example.com");
+        assert!(matches!(
+            e.list_runs("ns"),
+            crate::kube::types::ApiOp::Ingress { ref login, .. } if login == "alice@example.com"
+        ));
         let err = Config::parse("[kfp]\nport = 70000\n", "c.toml").expect_err("port");
         assert!(err.to_string().starts_with("c.toml line 2: "), "{err}");
     }

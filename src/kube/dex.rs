@@ -278,6 +278,59 @@ impl Session {
     }
 }
 
+/// Sessions by (endpoint, login), kept in memory for the process.
+fn sessions() -> &'static std::sync::Mutex<std::collections::HashMap<(String, String), Session>> {
+    static S: std::sync::OnceLock<
+        std::sync::Mutex<std::collections::HashMap<(String, String), Session>>,
+    > = std::sync::OnceLock::new();
+    S.get_or_init(Default::default)
+}
+
+async fn fresh(url: &str, login_name: &str) -> Result<Session, ApiFailure> {
+    let Some(password) = password_from_env() else {
+        return Err(ApiFailure::local(
+            "NeedPassword",
+            format!(
+                "the Dex login at {url} needs the password of {login_name}: set {PASSWORD_ENV}"
+            ),
+        ));
+    };
+    let s = login(url, login_name, &password).await?;
+    if let Ok(mut m) = sessions().lock() {
+        m.insert((url.to_string(), login_name.to_string()), s.clone());
+    }
+    Ok(s)
+}
+
+/// One KFP API request through the endpoint: logs in first when there is
+/// no session, and once more when the cookie has expired.
+pub async fn request(
+    url: &str,
+    login_name: &str,
+    method: &str,
+    path: &str,
+    body: Option<Value>,
+) -> Result<Value, ApiFailure> {
+    let key = (url.to_string(), login_name.to_string());
+    let known = sessions().lock().ok().and_then(|m| m.get(&key).cloned());
+    let session = match known {
+        Some(s) => s,
+        None => fresh(url, login_name).await?,
+    };
+    match session.request(method, path, body.clone()).await {
+        Err(e) if e.reason == SESSION_EXPIRED => {
+            if let Ok(mut m) = sessions().lock() {
+                m.remove(&key);
+            }
+            fresh(url, login_name)
+                .await?
+                .request(method, path, body)
+                .await
+        }
+        other => other,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
