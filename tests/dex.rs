@@ -8,6 +8,8 @@ use kftui_emulator::proxy::dex as emu_dex;
 use kftui_emulator::{DemoUser, Emulator, EmulatorConfig};
 use serde_json::Value;
 
+mod common;
+
 fn run_ids(v: &Value) -> Vec<String> {
     let mut ids: Vec<String> = v["runs"]
         .as_array()
@@ -137,6 +139,35 @@ async fn dex_login_right_and_wrong_and_runs_through_the_endpoint() {
         .await
         .expect_err("wrong password");
     assert_eq!(refused.reason, dex::WRONG_PASSWORD, "{refused}");
+
+    // The runs screen through the real runtime with that config: the runs
+    // listed, the source line naming the Dex path.
+    unsafe { std::env::set_var(dex::PASSWORD_ENV, emu_dex::password(alice)) };
+    let kubeconfig = emu.kubeconfig();
+    let (kc, info) = client::connect(&kubeconfig, None).await.expect("connects");
+    let root = kftui::views::registry::open("runs", None)
+        .expect("screen")
+        .expect("opens");
+    let mut s = kftui::testing::state(root);
+    s.size = (160, 40);
+    s.scope = kftui::app::state::Scope::Namespace("ml-research".into());
+    s.connection = kftui::app::state::Connection::Connected(info);
+    s.config.kfp.endpoint_url = Some(url.clone());
+    s.config.kfp.dex_login = Some("alice@example.com".into());
+    let rt = kftui::app::runtime::Runtime::new(Some(kc), Some(kubeconfig), None);
+    let mut d = common::driver::Driver::new(rt, s);
+    let screen = d
+        .until("the runs through the Dex path", 30, |_, scr| {
+            scr.contains("Dex login as alice@example.com") && scr.contains("training-experiments")
+        })
+        .await;
+    assert!(
+        screen.contains(&format!(
+            "source: KFP API ({url}/pipeline, Kubeflow endpoint"
+        )),
+        "{screen}"
+    );
+    assert!(screen.contains("✖ Failed"), "{screen}");
 }
 
 async fn kube_client(emu: &Emulator) -> kube::Client {
