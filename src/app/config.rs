@@ -25,7 +25,59 @@ pub struct Config {
     pub ui: UiConfig,
     pub logs: LogsConfig,
     pub onnx: OnnxConfig,
+    pub kfp: KfpConfig,
     pub keymap: RawKeymap,
+}
+
+/// Where the KFP API server is: the `ml-pipeline` Service reached through
+/// the API server's service proxy.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct KfpConfig {
+    pub namespace: String,
+    pub service: String,
+    pub port: u16,
+    /// The Kubeflow endpoint (Istio ingress) URL: when set, the KFP API is
+    /// reached there after a Dex login instead of through the service proxy.
+    pub endpoint_url: Option<String>,
+    /// The Dex login name (an email); the password is read from
+    /// `KFTUI_DEX_PASSWORD`, never from this file.
+    pub dex_login: Option<String>,
+}
+
+impl Default for KfpConfig {
+    fn default() -> Self {
+        let e = crate::kube::kfp::Endpoint::default();
+        KfpConfig {
+            namespace: e.namespace,
+            service: e.service,
+            port: e.port,
+            endpoint_url: None,
+            dex_login: None,
+        }
+    }
+}
+
+impl KfpConfig {
+    /// The endpoint the runs screens send their requests to.
+    pub fn endpoint(&self) -> crate::kube::kfp::Endpoint {
+        crate::kube::kfp::Endpoint {
+            namespace: self.namespace.clone(),
+            service: self.service.clone(),
+            port: self.port,
+            ingress: self
+                .endpoint_url
+                .as_ref()
+                .filter(|u| !u.trim().is_empty())
+                .map(|url| crate::kube::kfp::Ingress {
+                    url: url.trim().to_string(),
+                    login: self
+                        .dex_login
+                        .clone()
+                        .unwrap_or_else(|| "user@example.com".into()),
+                }),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -153,6 +205,32 @@ mod tests {
         assert_eq!(c.logs.buffer_lines, 50);
         assert_eq!(c.logs.tail_lines, 500);
         assert!(c.keymap.contains_key("list"));
+    }
+
+    #[test]
+    fn kfp_endpoint_is_configurable() {
+        let d = Config::default().kfp.endpoint();
+        assert_eq!(d.label(), "ml-pipeline.kubeflow:8888");
+        let c = Config::parse("[kfp]\nnamespace = \"pipelines\"\nport = 8887\n", "c.toml")
+            .expect("valid");
+        let e = c.kfp.endpoint();
+        assert_eq!(e.label(), "ml-pipeline.pipelines:8887");
+        assert_eq!(e.service, "ml-pipeline");
+        assert_eq!(e.via(), "service proxy");
+        let c = Config::parse(
+            "[kfp]\nendpoint_url = \"http://kf.example:8080/\"\ndex_login = \"alice@example.com\"\n",
+            "c.toml",
+        )
+        .expect("valid");
+        let e = c.kfp.endpoint();
+        assert_eq!(e.label(), "http://kf.example:8080/pipeline");
+        assert_eq!(e.via(), "Kubeflow endpoint, Dex login as alice@example.com");
+        assert!(matches!(
+            e.list_runs("ns"),
+            crate::kube::types::ApiOp::Ingress { ref login, .. } if login == "alice@example.com"
+        ));
+        let err = Config::parse("[kfp]\nport = 70000\n", "c.toml").expect_err("port");
+        assert!(err.to_string().starts_with("c.toml line 2: "), "{err}");
     }
 
     #[test]

@@ -14,6 +14,16 @@ pub struct Endpoint {
     pub namespace: String,
     pub service: String,
     pub port: u16,
+    /// When set, the requests go through the Kubeflow endpoint after a Dex
+    /// login instead of the service proxy.
+    pub ingress: Option<Ingress>,
+}
+
+/// The Kubeflow endpoint URL and the Dex login name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ingress {
+    pub url: String,
+    pub login: String,
 }
 
 impl Default for Endpoint {
@@ -22,6 +32,7 @@ impl Default for Endpoint {
             namespace: "kubeflow".into(),
             service: "ml-pipeline".into(),
             port: 8888,
+            ingress: None,
         }
     }
 }
@@ -29,10 +40,30 @@ impl Default for Endpoint {
 impl Endpoint {
     /// "ml-pipeline.kubeflow:8888", for saying which source is in use.
     pub fn label(&self) -> String {
-        format!("{}.{}:{}", self.service, self.namespace, self.port)
+        match &self.ingress {
+            Some(i) => format!("{}/pipeline", i.url.trim_end_matches('/')),
+            None => format!("{}.{}:{}", self.service, self.namespace, self.port),
+        }
+    }
+
+    /// Which path the requests take, for the source line.
+    pub fn via(&self) -> String {
+        match &self.ingress {
+            Some(i) => format!("Kubeflow endpoint, Dex login as {}", i.login),
+            None => "service proxy".into(),
+        }
     }
 
     fn op(&self, method: &'static str, path: String, body: Option<Value>) -> ApiOp {
+        if let Some(i) = &self.ingress {
+            return ApiOp::Ingress {
+                url: i.url.clone(),
+                login: i.login.clone(),
+                method,
+                path,
+                body,
+            };
+        }
         ApiOp::Proxy {
             namespace: self.namespace.clone(),
             service: self.service.clone(),

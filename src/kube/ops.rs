@@ -110,6 +110,13 @@ async fn perform_inner(client: Client, op: ApiOp) -> Result<Value, ApiFailure> {
             path,
             body,
         } => super::kfp::request(client, &namespace, &service, port, method, &path, body).await,
+        ApiOp::Ingress {
+            url,
+            login,
+            method,
+            path,
+            body,
+        } => super::dex::request(&url, &login, method, &path, body).await,
     }
 }
 

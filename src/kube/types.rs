@@ -200,6 +200,15 @@ pub enum ApiOp {
         path: String,
         body: Option<serde_json::Value>,
     },
+    /// A KFP API request through the Kubeflow endpoint (Istio ingress)
+    /// after a Dex login as `login` (see `kube::dex`).
+    Ingress {
+        url: String,
+        login: String,
+        method: &'static str,
+        path: String,
+        body: Option<serde_json::Value>,
+    },
 }
 
 impl ApiOp {
@@ -234,6 +243,12 @@ impl ApiOp {
             } => {
                 let path = path.split('?').next().unwrap_or(path);
                 format!("{method} {service}.{namespace}:{port}{path}")
+            }
+            ApiOp::Ingress {
+                url, method, path, ..
+            } => {
+                let path = path.split('?').next().unwrap_or(path);
+                format!("{method} {url}/pipeline{path}")
             }
         }
     }

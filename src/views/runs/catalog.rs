@@ -360,6 +360,7 @@ impl View for CatalogView {
         if self.asked.is_some() || self.asked_for.as_ref() == Some(cx.scope) {
             return;
         }
+        self.endpoint = cx.config.kfp.endpoint();
         let op = match self.what {
             What::Pipelines => self.endpoint.list_pipelines(ns),
             What::Experiments => self.endpoint.list_experiments(ns),

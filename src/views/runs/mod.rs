@@ -371,7 +371,10 @@ impl RunsView {
         if !listed || self.asked != (None, None) || self.asked_for.as_ref() == Some(&now) {
             return;
         }
-        let e = self.kfp.endpoint.clone();
+        let e = cx.config.kfp.endpoint();
+        if self.kfp.endpoint != e {
+            Arc::make_mut(&mut self.kfp).endpoint = e.clone();
+        }
         self.asked = (
             Some(cx.api(e.list_runs(&ns))),
             Some(cx.api(e.list_experiments(&ns))),

@@ -311,6 +311,7 @@ impl View for NewRunForm {
     fn sync(&mut self, cx: &mut Cx) {
         if !self.asked_once {
             self.asked_once = true;
+            self.endpoint = cx.config.kfp.endpoint();
             self.asked = Some(cx.api(self.endpoint.list_experiments(&self.namespace)));
         }
     }

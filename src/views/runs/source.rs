@@ -112,8 +112,9 @@ impl Kfp {
                 self.endpoint.label()
             ),
             Source::Kfp => format!(
-                "source: KFP API ({}, service proxy) + Argo Workflows",
-                self.endpoint.label()
+                "source: KFP API ({}, {}) + Argo Workflows",
+                self.endpoint.label(),
+                self.endpoint.via()
             ),
             Source::WorkflowsOnly(why) => {
                 format!("source: Argo Workflows only (KFP API: {why})")
@@ -211,5 +212,31 @@ impl Kfp {
                 r.experiment = Some(name.clone());
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kube::kfp::Ingress;
+
+    #[test]
+    fn source_line_says_which_path() {
+        let mut k = Kfp {
+            source: Source::Kfp,
+            ..Kfp::default()
+        };
+        assert_eq!(
+            k.source_line(),
+            "source: KFP API (ml-pipeline.kubeflow:8888, service proxy) + Argo Workflows"
+        );
+        k.endpoint.ingress = Some(Ingress {
+            url: "https://kf.example".into(),
+            login: "alice@example.com".into(),
+        });
+        assert_eq!(
+            k.source_line(),
+            "source: KFP API (https://kf.example/pipeline, Kubeflow endpoint, Dex login as alice@example.com) + Argo Workflows"
+        );
     }
 }

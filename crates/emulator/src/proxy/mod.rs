@@ -5,6 +5,7 @@
 //! KFP REST API, say) with [`ServiceRegistry::register`].
 
 pub mod dcgm;
+pub mod dex;
 pub mod jupyter;
 pub mod kfp;
 
