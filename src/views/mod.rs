@@ -17,6 +17,7 @@ pub mod onnx;
 pub mod pager;
 pub mod registry;
 pub mod resources;
+pub mod serving;
 pub mod table;
 pub mod yaml;
 
