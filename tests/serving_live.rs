@@ -15,6 +15,7 @@ use kftui::views::logs::LogsView;
 use kftui::views::registry;
 use kftui::views::serving::IsvcView;
 use kftui::views::serving::detail::IsvcDetail;
+use kftui::views::serving::remote::RemoteInferView;
 use kftui_emulator::{Emulator, EmulatorConfig};
 
 mod common;
@@ -93,6 +94,7 @@ async fn demo_inference_services_list_details_and_logs() {
             s.view().as_any().downcast_ref::<IsvcDetail>().is_some()
                 && scr.contains("Init:CrashLoopBackOff")
                 && scr.contains("BackOff")
+                && scr.contains("● live")
         })
         .await;
     assert!(
@@ -120,6 +122,7 @@ async fn demo_inference_services_list_details_and_logs() {
             s.view().as_any().downcast_ref::<IsvcDetail>().is_some()
                 && scr.contains("Predictor pods (1)")
                 && scr.contains("Running")
+                && scr.contains("● live")
         })
         .await;
     assert!(screen.contains("Ready         True"), "{screen}");
@@ -162,12 +165,156 @@ async fn demo_inference_services_list_details_and_logs() {
     );
     d.keys(&["esc", "esc"]);
 
-    // `l` from the list goes straight to the log too; for the failing
-    // service the pod's kserve-container has not started.
+    // `l` from the list goes straight to the log too.
     select(&mut d, "sklearn-iris");
     d.keys(&["l"]);
     d.until("the log from the list", 30, |s, _| {
         s.view().as_any().downcast_ref::<LogsView>().is_some()
     })
     .await;
+    d.keys(&["esc", "esc"]);
+    assert!(d.s.view().as_any().downcast_ref::<IsvcView>().is_some());
+
+    // `t`: the iris request through the API server's service proxy; the
+    // deployed model's labels equal ONNX Runtime's for the same request
+    // (assets/models/iris_logreg.expected.json).
+    d.keys(&["t"]);
+    assert!(remote(&d.s).is_some(), "{}", render(&d.s));
+    d.keys(&["ctrl-r"]);
+    let screen = d
+        .until("the remote answer", 30, |s, _| {
+            remote(s).is_some_and(|r| r.answer.is_some())
+        })
+        .await;
+    let r = remote(&d.s).expect("remote view");
+    let a = r.answer.clone().expect("answer");
+    assert!(a.ok, "{a:?}");
+    assert_eq!(a.status, Some(200));
+    assert!(a.latency_ms.is_some_and(|ms| ms > 0.0));
+    assert!(screen.contains("HTTP 200 OK"), "{screen}");
+    assert!(
+        screen.contains("/v1/models/sklearn-iris:predict"),
+        "{screen}"
+    );
+    let body: serde_json::Value = serde_json::from_str(&a.body.join("\n")).expect("json body");
+    let expected: serde_json::Value =
+        serde_json::from_str(include_str!("../assets/models/iris_logreg.expected.json"))
+            .expect("expected");
+    let local_labels = expected["outputs"]
+        .as_array()
+        .and_then(|o| o.iter().find(|x| x["name"] == "output_label"))
+        .map(|x| x["data"].clone())
+        .expect("local labels");
+    assert_eq!(body["predictions"], local_labels);
+
+    // A request the model rejects: the status, the model's message, and
+    // the request text as typed.
+    d.keys(&["ctrl-l"]);
+    d.text(r#"{"instances": [[1.0, 2.0]]}"#);
+    d.keys(&["ctrl-r"]);
+    d.until("the rejected request", 30, |s, _| {
+        remote(s)
+            .is_some_and(|r| !r.busy() && r.answer.as_ref().is_some_and(|a| a.status == Some(400)))
+    })
+    .await;
+    let r = remote(&d.s).expect("remote view");
+    let a = r.answer.clone().expect("answer");
+    assert!(
+        a.summary
+            .contains("HTTP 400: X has 2 features, but LogisticRegression is expecting 4"),
+        "{a:?}"
+    );
+    assert_eq!(r.request_text(), r#"{"instances": [[1.0, 2.0]]}"#);
+
+    // Neither protocol, and not JSON: said without sending.
+    d.keys(&["ctrl-l"]);
+    d.text(r#"{"rows": [1]}"#);
+    d.keys(&["ctrl-r"]);
+    let r = remote(&d.s).expect("remote view");
+    assert!(!r.busy());
+    assert!(
+        r.answer
+            .as_ref()
+            .is_some_and(|a| a.summary.contains("neither KServe v1"))
+    );
+    d.keys(&["esc"]);
+
+    // A service whose model server answers HTML 500.
+    select(&mut d, "iris-flaky");
+    d.keys(&["t", "ctrl-r"]);
+    d.until("the HTML error", 30, |s, _| {
+        remote(s).is_some_and(|r| r.answer.is_some())
+    })
+    .await;
+    let a = remote(&d.s).and_then(|r| r.answer.clone()).expect("answer");
+    assert_eq!(a.status, Some(500));
+    assert!(
+        a.summary
+            .contains("HTTP 500: (HTML) 500 Internal Server Error")
+            && a.summary.contains("out of memory"),
+        "{a:?}"
+    );
+    d.keys(&["esc"]);
+
+    // The not Ready service has no endpoints: the API server's 503; its
+    // request is Open Inference Protocol v2 (the predictor says v2).
+    select(&mut d, "iris-onnx-v2");
+    d.keys(&["t"]);
+    assert!(remote(&d.s).is_some_and(|r| r.request_text().contains("\"inputs\"")));
+    d.keys(&["ctrl-r"]);
+    let screen = d
+        .until("the 503", 30, |s, _| {
+            remote(s).is_some_and(|r| r.answer.is_some())
+        })
+        .await;
+    let a = remote(&d.s).and_then(|r| r.answer.clone()).expect("answer");
+    assert_eq!(a.status, Some(503), "{a:?}");
+    assert!(
+        a.summary.contains("no endpoints available for service"),
+        "{a:?}"
+    );
+    assert!(screen.contains("/v2/models/iris-onnx-v2/infer"), "{screen}");
+
+    // Through src/kube directly: a v2 answer, and a model name the server
+    // does not have (404 with KServe's message).
+    let client = emu
+        .client(kftui_emulator::DemoUser::Admin)
+        .await
+        .expect("client");
+    let v2 = kftui::views::serving::remote::example_request(true);
+    let out = kftui::kube::ops::service_proxy(
+        client.clone(),
+        "ml-research",
+        "sklearn-iris-predictor",
+        None,
+        "/v2/models/sklearn-iris/infer",
+        v2,
+    )
+    .await
+    .expect("answer");
+    assert_eq!(out["status"], 200);
+    let body: serde_json::Value =
+        serde_json::from_str(out["body"].as_str().unwrap_or("")).expect("json");
+    assert_eq!(body["outputs"][0]["data"], local_labels);
+    let out = kftui::kube::ops::service_proxy(
+        client,
+        "ml-research",
+        "sklearn-iris-predictor",
+        None,
+        "/v1/models/nope:predict",
+        "{}".into(),
+    )
+    .await
+    .expect("answer");
+    assert_eq!(out["status"], 404);
+    assert!(
+        out["body"]
+            .as_str()
+            .unwrap_or("")
+            .contains("Model with name nope does not exist.")
+    );
+}
+
+fn remote(s: &State) -> Option<&RemoteInferView> {
+    s.view().as_any().downcast_ref::<RemoteInferView>()
 }

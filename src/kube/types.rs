@@ -190,6 +190,18 @@ pub enum ApiOp {
     Get {
         target: ObjRef,
     },
+    /// An HTTP POST to an in-cluster Service through the API server's
+    /// service proxy. The answer is `{status, content_type, body,
+    /// latency_ms}` whatever the status (the service's own errors are data).
+    ServiceProxy {
+        namespace: String,
+        service: String,
+        /// Port name or number; `None` takes the first port.
+        port: Option<String>,
+        /// Path after `/proxy` (starts with `/`).
+        path: String,
+        body: String,
+    },
 }
 
 impl ApiOp {
@@ -214,6 +226,12 @@ impl ApiOp {
             ApiOp::Patch { target, .. } => format!("update {target}"),
             ApiOp::Delete { target, .. } => format!("delete {target}"),
             ApiOp::Get { target } => format!("read {target}"),
+            ApiOp::ServiceProxy {
+                namespace,
+                service,
+                path,
+                ..
+            } => format!("POST {path} to service {namespace}/{service}"),
         }
     }
 }

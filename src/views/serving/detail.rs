@@ -294,7 +294,7 @@ impl View for IsvcDetail {
     }
 
     fn hints(&self) -> &'static [Action] {
-        &[Action::Logs, Action::Yaml, Action::Describe]
+        &[Action::Run, Action::Logs, Action::Yaml, Action::Describe]
     }
 
     fn subscriptions(&self, _scope: &Scope, subs: &mut Subscriptions) {
@@ -308,7 +308,7 @@ impl View for IsvcDetail {
                 self.open_logs(cx);
                 Handled::Yes
             }
-            Action::Yaml | Action::Describe => {
+            Action::Yaml | Action::Describe | Action::Run => {
                 act_on(&self.row, action, cx);
                 Handled::Yes
             }

@@ -8,6 +8,7 @@
 
 pub mod detail;
 pub mod model;
+pub mod remote;
 
 use std::any::Any;
 use std::sync::Arc;
@@ -146,6 +147,11 @@ pub fn act_on(row: &IsvcRow, action: Action, cx: &mut Cx) {
             row.obj.clone(),
         ))),
         Action::Logs => cx.push(Box::new(detail::IsvcDetail::new(row.obj.clone(), true))),
+        Action::Run => cx.push(Box::new(remote::RemoteInferView::new(
+            columns::namespace(&row.obj),
+            columns::name(&row.obj),
+            row.predictor.is_v2(),
+        ))),
         _ => {}
     }
 }
@@ -173,7 +179,13 @@ impl IsvcView {
     }
 }
 
-const HINTS: &[Action] = &[Action::Enter, Action::Logs, Action::Yaml, Action::Filter];
+const HINTS: &[Action] = &[
+    Action::Enter,
+    Action::Run,
+    Action::Logs,
+    Action::Yaml,
+    Action::Filter,
+];
 
 impl View for IsvcView {
     fn title(&self) -> String {
@@ -216,7 +228,7 @@ impl View for IsvcView {
                     cx.push(Box::new(detail::IsvcDetail::new(row.obj.clone(), false)));
                 }
             }
-            Action::Logs | Action::Yaml | Action::Describe => {
+            Action::Logs | Action::Yaml | Action::Describe | Action::Run => {
                 let Some(row) = self.selected().cloned() else {
                     cx.info("no InferenceService selected");
                     return Handled::Yes;

@@ -22,10 +22,29 @@ fn ready_conditions(at: &str) -> Value {
     ])
 }
 
-fn inference_service(demo: &mut Demo, ns: &str, name: &str, age: i64) {
+/// The predictor's in-cluster Service (`{isvc}-predictor`, port 80 to the
+/// model server's 8080, as KServe's RawDeployment mode makes it), which the
+/// service proxy routes to the KServe stand-in.
+fn predictor_service(demo: &mut Demo, ns: &str, name: &str, age: i64) {
+    let revision = format!("{name}-predictor-00001");
+    demo.add(
+        &resources::SERVICE,
+        json!({"metadata": {"name": format!("{name}-predictor"), "namespace": ns,
+                            "labels": {"serving.kserve.io/inferenceservice": name, "component": "predictor"}},
+               "spec": {"selector": {"app": revision}, "type": "ClusterIP",
+                        "ports": [{"name": "http", "port": 80, "protocol": "TCP", "targetPort": 8080}]},
+               "status": {"loadBalancer": {}}}),
+        age,
+    );
+}
+
+fn inference_service(demo: &mut Demo, ns: &str, name: &str, age: i64, emulate: Option<&str>) {
+    let mut annotations = json!({"sidecar.istio.io/inject": "true"});
+    if let Some(e) = emulate {
+        annotations[crate::proxy::kserve::EMULATE_ANNOTATION] = json!(e);
+    }
     let isvc = json!({
-        "metadata": {"name": name, "namespace": ns,
-                     "annotations": {"sidecar.istio.io/inject": "true"}},
+        "metadata": {"name": name, "namespace": ns, "annotations": annotations},
         "spec": {"predictor": {
             "model": {
                 "modelFormat": {"name": "sklearn"},
@@ -36,6 +55,7 @@ fn inference_service(demo: &mut Demo, ns: &str, name: &str, age: i64) {
         }},
     });
     let (index, isvc) = demo.add_indexed(&resources::INFERENCE_SERVICE, isvc, age);
+    predictor_service(demo, ns, name, age - 5);
     let revision = format!("{name}-predictor-00001");
     let hash = ids::suffix(&mut demo.rng, 10);
     let pod_suffix = ids::suffix(&mut demo.rng, 5);
@@ -122,6 +142,7 @@ fn failing_inference_service(demo: &mut Demo, ns: &str, name: &str, age: i64) {
         }},
     });
     let (index, _) = demo.add_indexed(&resources::INFERENCE_SERVICE, isvc, age);
+    predictor_service(demo, ns, name, age - 5);
     let revision = format!("{name}-predictor-00001");
     let hash = ids::suffix(&mut demo.rng, 10);
     let pod_suffix = ids::suffix(&mut demo.rng, 5);
@@ -219,7 +240,15 @@ fn failing_inference_service(demo: &mut Demo, ns: &str, name: &str, age: i64) {
 
 /// The demo InferenceServices and PodDefaults.
 pub fn build(demo: &mut Demo) {
-    inference_service(demo, ML_RESEARCH, "sklearn-iris", 4 * 86400);
+    inference_service(demo, ML_RESEARCH, "sklearn-iris", 4 * 86400, None);
+    // Ready, but its model server answers every request with an HTML 500.
+    inference_service(
+        demo,
+        ML_RESEARCH,
+        "iris-flaky",
+        2 * 86400,
+        Some("server-error"),
+    );
     failing_inference_service(demo, ML_RESEARCH, "iris-onnx-v2", 1800);
     pod_default(
         demo,

@@ -6,6 +6,7 @@
 
 pub mod dcgm;
 pub mod jupyter;
+pub mod kserve;
 
 use std::sync::Arc;
 
@@ -95,6 +96,7 @@ impl ServiceRegistry {
         let mut r = Self::default();
         r.register(Arc::new(jupyter::JupyterBackend));
         r.register(Arc::new(dcgm::DcgmExporterBackend));
+        r.register(Arc::new(kserve::KServeBackend));
         r
     }
 
