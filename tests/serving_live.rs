@@ -296,6 +296,30 @@ async fn demo_inference_services_list_details_and_logs() {
     let body: serde_json::Value =
         serde_json::from_str(out["body"].as_str().unwrap_or("")).expect("json");
     assert_eq!(body["outputs"][0]["data"], local_labels);
+
+    // Bench (printed): the round trip through the service proxy, sequential.
+    let v1 = kftui::views::serving::remote::example_request(false);
+    let mut ms: Vec<f64> = Vec::new();
+    for _ in 0..50 {
+        let out = kftui::kube::ops::service_proxy(
+            client.clone(),
+            "ml-research",
+            "sklearn-iris-predictor",
+            None,
+            "/v1/models/sklearn-iris:predict",
+            v1.clone(),
+        )
+        .await
+        .expect("answer");
+        assert_eq!(out["status"], 200);
+        ms.push(out["latency_ms"].as_f64().unwrap_or(0.0));
+    }
+    ms.sort_by(f64::total_cmp);
+    println!(
+        "remote predict through the service proxy (emulator, 50 sequential): p50 {:.2} ms, p99 {:.2} ms",
+        ms[ms.len() / 2],
+        ms[ms.len() * 99 / 100]
+    );
     let out = kftui::kube::ops::service_proxy(
         client,
         "ml-research",
