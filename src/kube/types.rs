@@ -209,6 +209,18 @@ pub enum ApiOp {
         path: String,
         body: Option<serde_json::Value>,
     },
+    /// An HTTP POST to an in-cluster Service through the API server's
+    /// service proxy. The answer is `{status, content_type, body,
+    /// latency_ms}` whatever the status (the service's own errors are data).
+    ServiceProxy {
+        namespace: String,
+        service: String,
+        /// Port name or number; `None` takes the first port.
+        port: Option<String>,
+        /// Path after `/proxy` (starts with `/`).
+        path: String,
+        body: String,
+    },
 }
 
 impl ApiOp {
@@ -250,6 +262,12 @@ impl ApiOp {
                 let path = path.split('?').next().unwrap_or(path);
                 format!("{method} {url}/pipeline{path}")
             }
+            ApiOp::ServiceProxy {
+                namespace,
+                service,
+                path,
+                ..
+            } => format!("POST {path} to service {namespace}/{service}"),
         }
     }
 }

@@ -19,6 +19,7 @@ pub mod pager;
 pub mod registry;
 pub mod resources;
 pub mod runs;
+pub mod serving;
 pub mod table;
 pub mod yaml;
 

@@ -81,6 +81,11 @@ pub static SCREENS: &[Screen] = &[
         open: |_| Ok(Box::<super::katib::ExperimentsView>::default()),
     },
     Screen {
+        names: &["isvc", "inferenceservices", "inferenceservice", "serving"],
+        desc: "KServe InferenceServices",
+        open: |_| Ok(Box::<super::serving::IsvcView>::default()),
+    },
+    Screen {
         names: &["forwards", "pf", "port-forwards"],
         desc: "open port-forwards",
         open: |_| Ok(Box::<super::contexts::ForwardsView>::default()),
@@ -95,10 +100,6 @@ pub static LISTS: &[(&[&str], &ListSpec)] = &[
     (&["trials", "trial"], &TRIALS),
     (&["gpu", "gpus"], &GPU_NODES),
     (&["nodes", "no", "node"], &NODES),
-    (
-        &["isvc", "inferenceservices", "inferenceservice"],
-        &INFERENCE_SERVICES,
-    ),
 ];
 
 /// Opens the screen a `:` word names, or a generic list for any known kind.
@@ -555,42 +556,7 @@ pub static TRIALS: ListSpec = ListSpec {
     }),
 };
 
-// ----- serving and profiles -----
-
-pub static INFERENCE_SERVICES: ListSpec = ListSpec {
-    title: "inferenceservices",
-    kinds: &[&kinds::INFERENCE_SERVICE],
-    columns: &[
-        name_col(),
-        namespace_col(),
-        ColumnDef::new(Column::new("READY", 5, 7), |r, _| {
-            let ready = r
-                .obj
-                .data
-                .pointer("/status/conditions")
-                .and_then(Value::as_array)
-                .and_then(|cs| {
-                    cs.iter()
-                        .find(|c| c.get("type").and_then(Value::as_str) == Some("Ready"))
-                })
-                .and_then(|c| c.get("status").and_then(Value::as_str))
-                .unwrap_or("Unknown");
-            Cell::tone(ready, phase_tone(ready))
-        }),
-        ColumnDef::new(Column::new("URL", 10, 60).optional(), |r, _| {
-            Cell::new(columns::str_at(&r.obj, "/status/url").unwrap_or("-"))
-        }),
-        age_col(),
-    ],
-    sort: (0, false),
-    keep: None,
-    pods_of: Some(|r| {
-        Some(format!(
-            "serving.kserve.io/inferenceservice={}",
-            columns::name(&r.obj)
-        ))
-    }),
-};
+// ----- profiles -----
 
 pub static PROFILES: ListSpec = ListSpec {
     title: "profiles",

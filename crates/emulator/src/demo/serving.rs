@@ -22,10 +22,29 @@ fn ready_conditions(at: &str) -> Value {
     ])
 }
 
-fn inference_service(demo: &mut Demo, ns: &str, name: &str, age: i64) {
+/// The predictor's in-cluster Service (`{isvc}-predictor`, port 80 to the
+/// model server's 8080, as KServe's RawDeployment mode makes it), which the
+/// service proxy routes to the KServe stand-in.
+fn predictor_service(demo: &mut Demo, ns: &str, name: &str, age: i64) {
+    let revision = format!("{name}-predictor-00001");
+    demo.add(
+        &resources::SERVICE,
+        json!({"metadata": {"name": format!("{name}-predictor"), "namespace": ns,
+                            "labels": {"serving.kserve.io/inferenceservice": name, "component": "predictor"}},
+               "spec": {"selector": {"app": revision}, "type": "ClusterIP",
+                        "ports": [{"name": "http", "port": 80, "protocol": "TCP", "targetPort": 8080}]},
+               "status": {"loadBalancer": {}}}),
+        age,
+    );
+}
+
+fn inference_service(demo: &mut Demo, ns: &str, name: &str, age: i64, emulate: Option<&str>) {
+    let mut annotations = json!({"sidecar.istio.io/inject": "true"});
+    if let Some(e) = emulate {
+        annotations[crate::proxy::kserve::EMULATE_ANNOTATION] = json!(e);
+    }
     let isvc = json!({
-        "metadata": {"name": name, "namespace": ns,
-                     "annotations": {"sidecar.istio.io/inject": "true"}},
+        "metadata": {"name": name, "namespace": ns, "annotations": annotations},
         "spec": {"predictor": {
             "model": {
                 "modelFormat": {"name": "sklearn"},
@@ -36,6 +55,7 @@ fn inference_service(demo: &mut Demo, ns: &str, name: &str, age: i64) {
         }},
     });
     let (index, isvc) = demo.add_indexed(&resources::INFERENCE_SERVICE, isvc, age);
+    predictor_service(demo, ns, name, age - 5);
     let revision = format!("{name}-predictor-00001");
     let hash = ids::suffix(&mut demo.rng, 10);
     let pod_suffix = ids::suffix(&mut demo.rng, 5);
@@ -109,9 +129,127 @@ fn pod_default(demo: &mut Demo, ns: &str, name: &str, desc: &str, spec_extra: Va
     );
 }
 
-/// The demo InferenceService and PodDefaults.
+/// An InferenceService whose model never loads: the storage initializer
+/// cannot fetch the storage URI, so the predictor pod sits in
+/// `Init:CrashLoopBackOff` and the conditions say why, as KServe reports it.
+fn failing_inference_service(demo: &mut Demo, ns: &str, name: &str, age: i64) {
+    let uri = "s3://models-bucket/iris/v2/missing";
+    let isvc = json!({
+        "metadata": {"name": name, "namespace": ns},
+        "spec": {"predictor": {
+            "model": {"modelFormat": {"name": "onnx"}, "runtime": "kserve-tritonserver",
+                      "protocolVersion": "v2", "storageUri": uri},
+        }},
+    });
+    let (index, _) = demo.add_indexed(&resources::INFERENCE_SERVICE, isvc, age);
+    predictor_service(demo, ns, name, age - 5);
+    let revision = format!("{name}-predictor-00001");
+    let hash = ids::suffix(&mut demo.rng, 10);
+    let pod_suffix = ids::suffix(&mut demo.rng, 5);
+    let started = rfc3339(super::ago(age - 20));
+    let pod_name = format!("{revision}-deployment-{hash}-{pod_suffix}");
+    let init_message = format!(
+        "Failed to fetch model from {uri}: An error occurred (NoSuchKey) when calling the GetObject operation: The specified key does not exist."
+    );
+    let pod = json!({
+        "metadata": {
+            "name": pod_name, "namespace": ns,
+            "labels": {
+                "app": revision, "component": "predictor",
+                "serving.kserve.io/inferenceservice": name,
+                "serving.knative.dev/revision": revision,
+                "pod-template-hash": hash,
+            },
+        },
+        "spec": {
+            "nodeName": NODE_CPU_1,
+            "initContainers": [{"name": "storage-initializer", "image": "kserve/storage-initializer:v0.14.1",
+                                "args": [uri, "/mnt/models"]}],
+            "containers": [
+                {"name": "kserve-container", "image": "nvcr.io/nvidia/tritonserver:23.05-py3",
+                 "ports": [{"containerPort": 8080, "name": "h2c", "protocol": "TCP"}]},
+                {"name": "queue-proxy", "image": "gcr.io/knative-releases/knative.dev/serving/cmd/queue:v1.15.2"},
+            ],
+        },
+        "status": {
+            "phase": "Pending",
+            "startTime": started,
+            "conditions": [
+                {"type": "Initialized", "status": "False", "reason": "ContainersNotInitialized",
+                 "message": "containers with incomplete status: [storage-initializer]"},
+                {"type": "Ready", "status": "False", "reason": "ContainersNotReady",
+                 "message": "containers with unready status: [kserve-container queue-proxy]"},
+            ],
+            "initContainerStatuses": [{
+                "name": "storage-initializer", "ready": false, "restartCount": 6,
+                "image": "kserve/storage-initializer:v0.14.1",
+                "state": {"waiting": {"reason": "CrashLoopBackOff",
+                    "message": format!("back-off 5m0s restarting failed container=storage-initializer pod={pod_name}")}},
+                "lastState": {"terminated": {"exitCode": 1, "reason": "Error", "message": init_message}},
+            }],
+            "containerStatuses": [
+                {"name": "kserve-container", "ready": false, "restartCount": 0,
+                 "state": {"waiting": {"reason": "PodInitializing"}}},
+                {"name": "queue-proxy", "ready": false, "restartCount": 0,
+                 "state": {"waiting": {"reason": "PodInitializing"}}},
+            ],
+        },
+    });
+    let pod = demo.add(&resources::POD, pod, age - 10);
+    demo.event(
+        &pod,
+        "BackOff",
+        "Back-off restarting failed container storage-initializer",
+        "Warning",
+        "kubelet",
+        Some(NODE_CPU_1),
+        (age.min(3000), 60),
+        24,
+    );
+    let at = rfc3339(super::ago(age - 30));
+    let failed = format!(
+        "Revision \"{revision}\" failed with message: Container failed with: {init_message}."
+    );
+    let c = |t: &str, ok: bool| {
+        if ok {
+            json!({"type": t, "status": "True", "lastTransitionTime": at})
+        } else {
+            json!({"type": t, "status": "False", "lastTransitionTime": at,
+                   "reason": "RevisionFailed", "message": failed})
+        }
+    };
+    let status = json!({
+        "conditions": [
+            c("IngressReady", true),
+            c("LatestDeploymentReady", false),
+            c("PredictorConfigurationReady", false),
+            c("PredictorReady", false),
+            c("Ready", false),
+        ],
+        "components": {"predictor": {"latestCreatedRevision": revision}},
+        "modelStatus": {
+            "copies": {"failedCopies": 1, "totalCopies": 0},
+            "lastFailureInfo": {"reason": "ModelLoadFailed", "message": init_message},
+            "states": {"activeModelState": "", "targetModelState": "FailedToLoad"},
+            "transitionStatus": "BlockedByFailedLoad",
+        },
+        "observedGeneration": 1,
+    });
+    demo.set_status(index, status);
+}
+
+/// The demo InferenceServices and PodDefaults.
 pub fn build(demo: &mut Demo) {
-    inference_service(demo, ML_RESEARCH, "sklearn-iris", 4 * 86400);
+    inference_service(demo, ML_RESEARCH, "sklearn-iris", 4 * 86400, None);
+    // Ready, but its model server answers every request with an HTML 500.
+    inference_service(
+        demo,
+        ML_RESEARCH,
+        "iris-flaky",
+        2 * 86400,
+        Some("server-error"),
+    );
+    failing_inference_service(demo, ML_RESEARCH, "iris-onnx-v2", 1800);
     pod_default(
         demo,
         ML_RESEARCH,

@@ -8,6 +8,7 @@ pub mod dcgm;
 pub mod dex;
 pub mod jupyter;
 pub mod kfp;
+pub mod kserve;
 
 use std::sync::Arc;
 
@@ -98,6 +99,7 @@ impl ServiceRegistry {
         r.register(Arc::new(jupyter::JupyterBackend));
         r.register(Arc::new(dcgm::DcgmExporterBackend));
         r.register(Arc::new(kfp::KfpBackend::default()));
+        r.register(Arc::new(kserve::KServeBackend));
         r
     }
 
