@@ -16,7 +16,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Widget};
 use serde_json::Value;
 
-use super::resources::table_nav;
+use super::resources::{table_nav, table_order};
 use super::table::{self, Cell, Column, SortKey, TableModel, TableState, Tone};
 use super::{Cx, Filter, Handled, Subscriptions, View, columns};
 use crate::app::action::Action;
@@ -319,6 +319,10 @@ impl View for NamespacesView {
         if table_nav(&mut self.table, &model, action, cx.page) == Handled::Yes {
             return Handled::Yes;
         }
+        if table_order(&mut self.table, COLS.len(), action) {
+            self.dirty = true;
+            return Handled::Yes;
+        }
         match action {
             Action::Enter => {
                 if let Some(row) = self.table.selected_row() {
@@ -349,18 +353,6 @@ impl View for NamespacesView {
                     }
                     None => cx.info("nothing readable about this namespace"),
                 }
-            }
-            Action::SortNext => {
-                self.table.sort = ((self.table.sort.0 + 1) % COLS.len(), false);
-                self.dirty = true;
-            }
-            Action::SortReverse => {
-                self.table.sort.1 = !self.table.sort.1;
-                self.dirty = true;
-            }
-            Action::Back if !self.table.filter.is_empty() => {
-                self.table.filter = Filter::default();
-                self.dirty = true;
             }
             _ => return Handled::No,
         }

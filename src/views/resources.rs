@@ -326,6 +326,19 @@ pub fn table_nav<T>(
     Handled::Yes
 }
 
+/// `>`/`<` (next sort column, reverse) and `esc` clearing a filter, as
+/// every table screen has them. True when the order or the filter changed,
+/// so the rows need building again.
+pub fn table_order<T>(table: &mut TableState<T>, columns: usize, action: Action) -> bool {
+    match action {
+        Action::SortNext => table.sort = ((table.sort.0 + 1) % columns.max(1), false),
+        Action::SortReverse => table.sort.1 = !table.sort.1,
+        Action::Back if !table.filter.is_empty() => table.filter = Filter::default(),
+        _ => return false,
+    }
+    true
+}
+
 /// `y`, `d`, `l`, `ctrl-d` on a row of any list.
 pub fn object_action(
     row: &Row,
@@ -417,20 +430,11 @@ impl View for ResourceList {
         if table_nav(&mut self.data.table, &model, action, cx.page) == Handled::Yes {
             return Handled::Yes;
         }
+        if table_order(&mut self.data.table, model.columns().len(), action) {
+            self.data.invalidate();
+            return Handled::Yes;
+        }
         match action {
-            Action::SortNext => {
-                let n = model.columns().len().max(1);
-                self.data.table.sort = ((self.data.table.sort.0 + 1) % n, false);
-                self.data.invalidate();
-            }
-            Action::SortReverse => {
-                self.data.table.sort.1 = !self.data.table.sort.1;
-                self.data.invalidate();
-            }
-            Action::Back if !self.data.table.filter.is_empty() => {
-                self.data.table.filter = Filter::default();
-                self.data.invalidate();
-            }
             Action::Yaml | Action::Describe | Action::Enter | Action::Logs | Action::Delete => {
                 let Some(row) = self.selected().cloned() else {
                     return Handled::Yes;

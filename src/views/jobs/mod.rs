@@ -23,7 +23,7 @@ use serde_json::json;
 
 use self::model::{Role, State as JobState, Status};
 use super::columns;
-use super::resources::table_nav;
+use super::resources::{table_nav, table_order};
 use super::table::{self, Cell, Column, SortKey, TableModel, TableState, Tone};
 use super::{Cx, Filter, Handled, Subscriptions, View, ViewEvent};
 use crate::app::action::Action;
@@ -411,19 +411,11 @@ impl View for JobsView {
         if table_nav(&mut self.table, &model, action, cx.page) == Handled::Yes {
             return Handled::Yes;
         }
+        if table_order(&mut self.table, model.columns().len(), action) {
+            self.dirty = true;
+            return Handled::Yes;
+        }
         match action {
-            Action::SortNext => {
-                self.table.sort = ((self.table.sort.0 + 1) % model.columns().len(), false);
-                self.dirty = true;
-            }
-            Action::SortReverse => {
-                self.table.sort.1 = !self.table.sort.1;
-                self.dirty = true;
-            }
-            Action::Back if !self.table.filter.is_empty() => {
-                self.table.filter = Filter::default();
-                self.dirty = true;
-            }
             Action::Enter => {
                 if let Some(row) = self.selected() {
                     cx.push(Box::new(detail::JobDetail::new(row.kind, row.obj.clone())));

@@ -22,7 +22,7 @@ use ratatui::layout::Rect;
 
 use self::model::ExperimentRow;
 use super::columns;
-use super::resources::table_nav;
+use super::resources::{table_nav, table_order};
 use super::table::{self, Cell, Column, SortKey, TableModel, TableState, Tone};
 use super::{Cx, Filter, Handled, Subscriptions, View, ViewEvent};
 use crate::app::action::Action;
@@ -241,19 +241,11 @@ impl View for ExperimentsView {
         if table_nav(&mut self.table, &model, action, cx.page) == Handled::Yes {
             return Handled::Yes;
         }
+        if table_order(&mut self.table, model.columns().len(), action) {
+            self.dirty = true;
+            return Handled::Yes;
+        }
         match action {
-            Action::SortNext => {
-                self.table.sort = ((self.table.sort.0 + 1) % model.columns().len(), false);
-                self.dirty = true;
-            }
-            Action::SortReverse => {
-                self.table.sort.1 = !self.table.sort.1;
-                self.dirty = true;
-            }
-            Action::Back if !self.table.filter.is_empty() => {
-                self.table.filter = Filter::default();
-                self.dirty = true;
-            }
             Action::New => {
                 if let Some(reason) = cx.denied("create", &kinds::EXPERIMENT, cx.scope.namespace())
                 {

@@ -21,7 +21,7 @@ use ratatui::widgets::{Paragraph, Widget};
 
 use self::model::{Phase, Status};
 use super::columns;
-use super::resources::table_nav;
+use super::resources::{table_nav, table_order};
 use super::table::{self, Cell, Column, SortKey, TableModel, TableState, Tone};
 use super::{Cx, Filter, Handled, Subscriptions, View, ViewEvent};
 use crate::app::action::Action;
@@ -490,19 +490,11 @@ impl View for NotebooksView {
         if table_nav(&mut self.table, &model, action, cx.page) == Handled::Yes {
             return Handled::Yes;
         }
+        if table_order(&mut self.table, model.columns().len(), action) {
+            self.dirty = true;
+            return Handled::Yes;
+        }
         match action {
-            Action::SortNext => {
-                self.table.sort = ((self.table.sort.0 + 1) % model.columns().len(), false);
-                self.dirty = true;
-            }
-            Action::SortReverse => {
-                self.table.sort.1 = !self.table.sort.1;
-                self.dirty = true;
-            }
-            Action::Back if !self.table.filter.is_empty() => {
-                self.table.filter = Filter::default();
-                self.dirty = true;
-            }
             Action::New => {
                 let ns = cx.scope.namespace().map(str::to_string);
                 if let Some(reason) = cx.denied("create", &kinds::NOTEBOOK, ns.as_deref()) {

@@ -19,7 +19,7 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 
 use super::columns;
-use super::resources::table_nav;
+use super::resources::{table_nav, table_order};
 use super::table::{self, Cell, Column, SortKey, TableModel, TableState, Tone};
 use super::{Cx, Filter, Handled, Subscriptions, View, ViewEvent};
 use crate::app::action::Action;
@@ -210,19 +210,11 @@ impl View for IsvcView {
         if table_nav(&mut self.table, &model, action, cx.page) == Handled::Yes {
             return Handled::Yes;
         }
+        if table_order(&mut self.table, model.columns().len(), action) {
+            self.dirty = true;
+            return Handled::Yes;
+        }
         match action {
-            Action::SortNext => {
-                self.table.sort = ((self.table.sort.0 + 1) % model.columns().len(), false);
-                self.dirty = true;
-            }
-            Action::SortReverse => {
-                self.table.sort.1 = !self.table.sort.1;
-                self.dirty = true;
-            }
-            Action::Back if !self.table.filter.is_empty() => {
-                self.table.filter = Filter::default();
-                self.dirty = true;
-            }
             Action::Enter => {
                 if let Some(row) = self.selected() {
                     cx.push(Box::new(detail::IsvcDetail::new(row.obj.clone(), false)));
