@@ -142,6 +142,20 @@ pub fn latest_true_condition(obj: &DynamicObject) -> Option<&str> {
         .and_then(|c| c.get("type").and_then(Value::as_str))
 }
 
+/// One count (`active`, `ready`, `failed`, ...) summed over a TrainJob's
+/// child Jobs in `status.jobsStatus`; 0 when there are none.
+pub fn jobs_total(obj: &DynamicObject, field: &str) -> i64 {
+    obj.data
+        .pointer("/status/jobsStatus")
+        .and_then(Value::as_array)
+        .map(|jobs| {
+            jobs.iter()
+                .filter_map(|j| j.get(field).and_then(Value::as_i64))
+                .sum()
+        })
+        .unwrap_or(0)
+}
+
 /// A TrainJob's state from `status.jobsStatus` (its child Jobs), for when
 /// it has no conditions yet: the Trainer sets `Complete`/`Failed`
 /// conditions only at the end, so a running TrainJob often has none.
@@ -151,11 +165,7 @@ pub fn jobs_status(obj: &DynamicObject) -> Option<String> {
     if jobs.is_empty() {
         return None;
     }
-    let sum = |field: &str| -> i64 {
-        jobs.iter()
-            .filter_map(|j| j.get(field).and_then(Value::as_i64))
-            .sum()
-    };
+    let sum = |field: &str| jobs_total(obj, field);
     let (active, ready, failed) = (sum("active"), sum("ready"), sum("failed"));
     let (succeeded, suspended) = (sum("succeeded"), sum("suspended"));
     Some(if failed > 0 {

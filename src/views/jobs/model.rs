@@ -203,18 +203,10 @@ pub fn status(kind: &Kind, obj: &DynamicObject) -> Status {
 
 /// Ready and active pods summed over a TrainJob's `status.jobsStatus`.
 fn jobs_status(obj: &DynamicObject) -> (i64, i64) {
-    obj.data
-        .pointer("/status/jobsStatus")
-        .and_then(Value::as_array)
-        .map(|js| {
-            js.iter().fold((0, 0), |(r, a), j| {
-                (
-                    r + j.get("ready").and_then(Value::as_i64).unwrap_or(0),
-                    a + j.get("active").and_then(Value::as_i64).unwrap_or(0),
-                )
-            })
-        })
-        .unwrap_or((0, 0))
+    (
+        columns::jobs_total(obj, "ready"),
+        columns::jobs_total(obj, "active"),
+    )
 }
 
 /// One replica role of a job.
