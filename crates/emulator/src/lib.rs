@@ -26,6 +26,7 @@ mod auth;
 mod clock;
 mod config;
 mod controllers;
+mod crds;
 mod demo;
 mod discovery;
 mod emulator;
