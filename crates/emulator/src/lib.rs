@@ -26,7 +26,7 @@ mod auth;
 mod clock;
 mod config;
 mod controllers;
-mod crds;
+pub mod crds;
 mod demo;
 mod discovery;
 mod emulator;

@@ -558,7 +558,7 @@ impl View for EditorView {
                 Span::styled("  enter find · esc cancel", t.dim),
             ]),
             (None, Submit::Idle) => Line::from(Span::styled(
-                "ctrl-s submit (dry run, then create) · ctrl-f find, ctrl-n/ctrl-p next/prev · ctrl-z/ctrl-y undo/redo · esc close (draft kept)",
+                "ctrl-s submit (dry run first) · ctrl-f find · ctrl-n/p next · esc: draft kept",
                 t.dim,
             )),
             (None, Submit::DryRun(_)) => {

@@ -107,15 +107,20 @@ impl Submitter {
     /// Sends the dry runs of `requests`; returns false (and says so) when a
     /// submit is already under way.
     pub fn start(&mut self, requests: Vec<Request>, cx: &mut Cx) -> bool {
+        self.start_with(&requests.clone(), requests, cx)
+    }
+
+    /// As `start`, with the dry runs sent in their own order.
+    pub fn start_with(&mut self, dry_runs: &[Request], creates: Vec<Request>, cx: &mut Cx) -> bool {
         if self.refuse_if_busy(cx) {
             return false;
         }
-        let pending = requests
+        let pending = dry_runs
             .iter()
             .map(|r| (r.send(true, cx), r.what))
             .collect();
         self.state = Submit::DryRun(pending);
-        self.queue = requests;
+        self.queue = creates;
         cx.info("checking with the server (dry run)…");
         true
     }

@@ -293,7 +293,9 @@ impl NotebookForm {
             notebook = notebook.saying("creating the notebook…");
         }
         requests.push(notebook);
-        self.submit.start(requests, cx);
+        // The Notebook's dry run first, as the Kubeflow web app asks.
+        let dry_runs: Vec<Request> = requests.iter().rev().cloned().collect();
+        self.submit.start_with(&dry_runs, requests, cx);
     }
 
     /// Puts a server error where it belongs: on a field if it names one.
