@@ -94,7 +94,10 @@ fn schema_error_at_its_line_then_server_causes_paste_undo_and_draft() {
     );
     assert!(matches!(editor(&s).schema, SchemaState::Ready(_)));
     let text = editor(&s).editor.text();
-    assert!(text.contains("name: ed-ddp") && text.contains("pytorchReplicaSpecs:"), "{text}");
+    assert!(
+        text.contains("name: ed-ddp") && text.contains("pytorchReplicaSpecs:"),
+        "{text}"
+    );
 
     // Find the workers' count and make it a word.
     press(&mut s, &["ctrl-f"]);
@@ -118,25 +121,46 @@ fn schema_error_at_its_line_then_server_causes_paste_undo_and_draft() {
         .expect("the line is shown");
     assert!(marked.contains("x") || marked.contains("✗"), "{marked}");
     // Every change is saved as a draft.
-    assert!(effects.iter().any(|e| matches!(e, Effect::SaveDraft { name, text }
-        if name == DRAFT && text.contains("replicas: two"))));
-    assert!(s.drafts.get(DRAFT).is_some_and(|d| d.contains("replicas: two")));
+    assert!(
+        effects
+            .iter()
+            .any(|e| matches!(e, Effect::SaveDraft { name, text }
+        if name == DRAFT && text.contains("replicas: two")))
+    );
+    assert!(
+        s.drafts
+            .get(DRAFT)
+            .is_some_and(|d| d.contains("replicas: two"))
+    );
     snap("editor_schema_error", &mut s);
 
     // Submitting refuses locally: nothing is sent.
     let effects = press(&mut s, &["ctrl-s"]);
     assert!(
-        !effects.iter().any(|e| matches!(e, Effect::Api { op: ApiOp::Create { .. }, .. })),
+        !effects.iter().any(|e| matches!(
+            e,
+            Effect::Api {
+                op: ApiOp::Create { .. },
+                ..
+            }
+        )),
         "{effects:?}"
     );
     assert!(render(&s).contains("fix this first"));
 
     // Undo the three letters and the backspace: valid again.
     press(&mut s, &["ctrl-z", "ctrl-z", "ctrl-z", "ctrl-z"]);
-    assert!(editor(&s).editor.text().contains("replicas: 2\n"), "{}", editor(&s).editor.text());
+    assert!(
+        editor(&s).editor.text().contains("replicas: 2\n"),
+        "{}",
+        editor(&s).editor.text()
+    );
     assert!(editor(&s).problems.is_empty());
     press(&mut s, &["ctrl-y"]);
-    assert!(editor(&s).editor.text().contains("replicas: \n") || editor(&s).editor.text().contains("replicas:\n"));
+    assert!(
+        editor(&s).editor.text().contains("replicas: \n")
+            || editor(&s).editor.text().contains("replicas:\n")
+    );
     press(&mut s, &["ctrl-z"]);
 
     // Submit: a dry run first; the server's 422 cause lands on its line.
@@ -152,7 +176,10 @@ fn schema_error_at_its_line_then_server_causes_paste_undo_and_draft() {
         })
         .expect("a create");
     assert!(dry.0, "a dry run first");
-    assert_eq!(dry.1.pointer("/metadata/namespace"), Some(&json!("ml-research")));
+    assert_eq!(
+        dry.1.pointer("/metadata/namespace"),
+        Some(&json!("ml-research"))
+    );
     let cause = "spec.pytorchReplicaSpecs.Master.template.spec.containers[0].image";
     let failure = ApiFailure {
         code: Some(422),
@@ -160,10 +187,21 @@ fn schema_error_at_its_line_then_server_causes_paste_undo_and_draft() {
         message: "invalid: PyTorchJob.kubeflow.org \"ed-ddp\" is invalid: ...".into(),
         causes: vec![(cause.into(), "Required value".into())],
     };
-    send(&mut s, Msg::Api { id, what: String::new(), result: Err(failure) });
+    send(
+        &mut s,
+        Msg::Api {
+            id,
+            what: String::new(),
+            result: Err(failure),
+        },
+    );
     let image = {
         let lines = editor(&s).editor.lines();
-        lines.iter().position(|l| l.contains("image:")).expect("image line") + 1
+        lines
+            .iter()
+            .position(|l| l.contains("image:"))
+            .expect("image line")
+            + 1
     };
     let screen = render(&s);
     assert!(
@@ -171,7 +209,10 @@ fn schema_error_at_its_line_then_server_causes_paste_undo_and_draft() {
         "{screen}"
     );
     assert!(screen.contains("dry run: invalid"), "{screen}");
-    assert!(editor(&s).editor.text().contains("name: ed-ddp"), "text kept");
+    assert!(
+        editor(&s).editor.text().contains("name: ed-ddp"),
+        "text kept"
+    );
     snap("editor_server_cause", &mut s);
 
     // A pasted document replaces nothing silently: it goes in at the
@@ -199,7 +240,10 @@ fn pasting_a_whole_document_into_an_empty_editor() {
     let doc = "apiVersion: kubeflow.org/v1\r\nkind: PyTorchJob\r\nmetadata:\r\n  name: pasted\r\nspec:\r\n  pytorchReplicaSpecs:\r\n    Worker:\r\n      replicas: 1\r\n      template:\r\n        spec:\r\n          containers:\r\n          - name: pytorch\r\n            image: x\r\n";
     send(&mut s, Msg::Paste(doc.into()));
     let text = editor(&s).editor.text();
-    assert!(text.starts_with("apiVersion: kubeflow.org/v1\nkind: PyTorchJob\n"), "{text:?}");
+    assert!(
+        text.starts_with("apiVersion: kubeflow.org/v1\nkind: PyTorchJob\n"),
+        "{text:?}"
+    );
     assert!(editor(&s).problems.is_empty(), "{:?}", editor(&s).problems);
 }
 

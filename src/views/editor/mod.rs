@@ -62,6 +62,9 @@ pub struct EditorView {
     pub error: Option<String>,
     /// Where the text came from ("from the launch form", "clone of x").
     pub origin: String,
+    /// The form this editor was opened from, by its draft: on a create the
+    /// form is closed too and its draft dropped.
+    pub form_draft: Option<String>,
 }
 
 /// The object of `v` as YAML text for the editor.
@@ -145,9 +148,16 @@ impl EditorView {
             refused: Vec::new(),
             error: None,
             origin,
+            form_draft: None,
         };
         v.recheck();
         v
+    }
+
+    /// Opened from the form whose draft is `draft`.
+    pub fn from_form(mut self, draft: String) -> EditorView {
+        self.form_draft = Some(draft);
+        self
     }
 
     /// Every problem shown now: the checks', then the server's.
@@ -361,6 +371,10 @@ impl EditorView {
             self.kind.kind, self.namespace
         ));
         cx.pop();
+        if let Some(form) = self.form_draft.take() {
+            cx.out.effects.push(Effect::DeleteDraft { name: form });
+            cx.pop();
+        }
         let is_job = crate::views::jobs::KINDS
             .iter()
             .any(|k| std::ptr::eq(*k, self.kind));

@@ -362,7 +362,7 @@ impl View for JobForm {
                 "from the launch form",
                 cx,
             );
-            cx.push(Box::new(editor));
+            cx.push(Box::new(editor.from_form(self.form.draft_name.clone())));
             return Handled::Yes;
         }
         let before = self.value(J::Template);

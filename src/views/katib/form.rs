@@ -369,7 +369,7 @@ impl View for ExperimentForm {
                 "from the new-experiment form",
                 cx,
             );
-            cx.push(Box::new(editor));
+            cx.push(Box::new(editor.from_form(self.form.draft_name.clone())));
             return Handled::Yes;
         }
         let before = self.value(E::Algorithm);

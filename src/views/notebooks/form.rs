@@ -411,7 +411,7 @@ impl View for NotebookForm {
                 origin,
                 cx,
             );
-            cx.push(Box::new(editor));
+            cx.push(Box::new(editor.from_form(self.form.draft_name.clone())));
             return Handled::Yes;
         }
         match self.form.on_action(action, cx) {
