@@ -5,8 +5,10 @@
 //! and get the apiserver's 403). The same schemas are applied on every
 //! write of a custom resource, as the apiextensions-apiserver does: wrong
 //! types, unsupported enum values and missing required fields are 422
-//! Invalid with one cause per field; unknown fields are pruned silently
-//! (not an error), so the stored object is what the schema allows.
+//! Invalid with one cause per field. Unknown fields are no error, as on a
+//! real apiserver; unlike it, the emulator does not prune them (its
+//! schemas are reduced, and pruning by a reduced schema would drop fields
+//! upstream allows).
 
 pub mod schemas;
 
@@ -151,7 +153,7 @@ pub fn serve(state: &SharedState, user: &User, method: &Method, path: &str) -> R
 
 /// The causes a write of `obj` fails with under the kind's schema, worded
 /// as the apiextensions-apiserver words them; unknown fields are not
-/// causes (they are pruned).
+/// causes.
 pub fn causes(rt: &ResourceType, obj: &Value) -> Vec<Cause> {
     if !rt.custom {
         return Vec::new();
