@@ -172,6 +172,7 @@ fn no_library_no_driver_no_gpu_each_say_why() {
     let reason = Host::open(Some(&path)).expect_err("nothing to load");
     assert!(reason.starts_with("NVML library not found ("), "{reason}");
     assert!(reason.contains("libnvidia-ml.so.1"), "{reason}");
+    assert!(reason.contains("No such file"), "{reason}");
 
     let none = Stub::new("devices=0\n");
     assert_eq!(
@@ -230,6 +231,21 @@ fn pane_snapshots() {
         assert!(screen.contains("*   4242"), "{screen}");
         insta::assert_snapshot!(format!("gpu_host_{w}x{h}"), screen);
     }
+    // NO_COLOR (the test theme): nothing on screen has a colour.
+    let mut terminal =
+        ratatui::Terminal::new(ratatui::backend::TestBackend::new(80, 24)).expect("terminal");
+    s.size = (80, 24);
+    terminal
+        .draw(|f| kftui::views::chrome::draw(f, &s))
+        .expect("draw");
+    let buf = terminal.backend().buffer();
+    assert!(
+        buf.content()
+            .iter()
+            .all(|c| c.fg == ratatui::style::Color::Reset && c.bg == ratatui::style::Color::Reset),
+        "a coloured cell under NO_COLOR"
+    );
+
     // Eight GPUs fit at 80x24 (two lines each); where they do not, the
     // rest are counted, not cut off.
     let stub = Stub::new("devices=8\n");
@@ -269,12 +285,23 @@ async fn the_sampler_runs_only_while_its_screen_is_visible() {
         .expect("screen")
         .expect("opens");
     let mut s = state(root);
-    s.config.gpu.nvml_lib = Some(stub.lib.clone());
+    let nowhere = tempfile::tempdir().expect("tempdir");
+    s.config.gpu.nvml_lib = Some(nowhere.path().join("libnvidia-ml.so.1"));
     s.config.gpu.sample_interval = 0.05;
     let mut d = Driver::new(Runtime::new(None, None, None), s);
 
-    idle(&mut d, 200).await;
+    // First without a library: the screen says why.
+    d.command("gpu-host");
+    d.until("the reason", 30, |_, screen| {
+        screen.contains("no local GPU: NVML library not found")
+    })
+    .await;
+    d.command("ns");
     assert!(d.rt.samplers.running().is_empty());
+
+    // The library appears (configured now): the next start finds it.
+    d.s.config.gpu.nvml_lib = Some(stub.lib.clone());
+    idle(&mut d, 200).await;
     assert_eq!(stub.calls(), 0, "no NVML call while no GPU screen is open");
     assert_eq!(d.s.gpu_host.samples, 0);
 

@@ -11,7 +11,7 @@ pub mod state;
 
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex};
 
 use nvml_wrapper::enum_wrappers::device::{Clock, PcieUtilCounter, TemperatureSensor};
 use nvml_wrapper::enums::device::UsedGpuMemory;
@@ -159,7 +159,14 @@ pub fn init_reason(e: &NvmlError, lib: Option<&Path>) -> String {
         .map(|p| p.display().to_string())
         .unwrap_or_else(|| "libnvidia-ml.so".into());
     match e {
-        NvmlError::LibloadingError(inner) => format!("NVML library not found ({name}: {inner})"),
+        NvmlError::LibloadingError(inner) => {
+            let inner = inner.to_string();
+            if inner.contains(&name) {
+                format!("NVML library not found ({inner})")
+            } else {
+                format!("NVML library not found ({name}: {inner})")
+            }
+        }
         NvmlError::FailedToLoadSymbol(s) => format!("{name} is not a usable NVML library ({s})"),
         NvmlError::DriverNotLoaded => "the NVIDIA driver is not loaded".into(),
         NvmlError::NoPermission => "no permission to talk to the NVIDIA driver".into(),
@@ -214,14 +221,19 @@ impl Host {
         })
     }
 
-    /// The process-wide host, opened on first call with the library that
-    /// call names; later calls get the same result whatever they name.
-    pub fn shared(lib: Option<&Path>) -> Result<&'static std::sync::Mutex<Host>, String> {
-        static SHARED: OnceLock<Result<std::sync::Mutex<Host>, String>> = OnceLock::new();
-        SHARED
-            .get_or_init(|| Host::open(lib).map(std::sync::Mutex::new))
-            .as_ref()
-            .map_err(Clone::clone)
+    /// The process-wide host, opened on the first call that succeeds with
+    /// the library that call names; later calls get the same host. A
+    /// failure is not kept: the next start tries again (a driver loaded
+    /// since, a library installed).
+    pub fn shared(lib: Option<&Path>) -> Result<&'static Mutex<Host>, String> {
+        static SHARED: Mutex<Option<&'static Mutex<Host>>> = Mutex::new(None);
+        let mut shared = SHARED.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(host) = *shared {
+            return Ok(host);
+        }
+        let host: &'static Mutex<Host> = Box::leak(Box::new(Mutex::new(Host::open(lib)?)));
+        *shared = Some(host);
+        Ok(host)
     }
 
     pub fn devices(&self) -> impl Iterator<Item = &DeviceInfo> {
