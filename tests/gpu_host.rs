@@ -19,6 +19,7 @@ use kftui::testing::{render, send, state};
 use kftui::views::{SamplerKey, registry};
 
 use common::driver::Driver;
+use common::tmux::Session;
 use nvml_stub::Stub;
 
 const GIB: u64 = 1 << 30;
@@ -334,4 +335,40 @@ async fn the_sampler_runs_only_while_its_screen_is_visible() {
         .await;
     assert!(stub.calls() > calls);
     assert_eq!(stub.inits(), 1, "NVML stays initialised across stop/start");
+}
+
+/// The real binary in tmux at 80x24, NVML from `KFTUI_NVML_LIB`: the stub
+/// (configured by environment here) lists kftui's own pid on GPU 0, so the
+/// process row, its command line from /proc and the own-mark come from the
+/// running binary.
+#[test]
+fn the_binary_shows_the_host_gpus_and_marks_its_own_process() {
+    let stub = Stub::from_env();
+    let s = Session::start(
+        "gpuhost",
+        80,
+        24,
+        &format!(
+            "export KFTUI_NVML_LIB={lib} NVML_STUB_DEVICES=2 NVML_STUB_MIG=1 NVML_STUB_FAIL=0:pcie; export NVML_STUB_PROCS=0:$$:C:{mem}; exec $KFTUI --view gpu-host",
+            lib = stub.lib.display(),
+            mem = 5 * GIB,
+        ),
+    );
+    let screen = s.wait_for("2 GPUs · driver 550.54.15", 20);
+    // kftui replaced the pane's shell (exec), so it has the pane's pid, `$$` above.
+    let pid = s.pane_pid();
+    assert!(screen.contains("MIG on"), "{screen}");
+    assert!(screen.contains("tx N/A rx N/A"), "{screen}");
+    let own = s.wait_until("kftui's own process", 10, |scr| {
+        scr.contains(&format!("*{pid:>7}"))
+    });
+    let row = own
+        .lines()
+        .find(|l| l.contains(&format!("*{pid:>7}")))
+        .expect("own row");
+    assert!(
+        row.contains("5120MiB") && row.contains("kftui") && row.contains("--view gpu-host"),
+        "{row}"
+    );
+    s.keys(&["C-c"]);
 }

@@ -29,10 +29,18 @@ pub fn uid_in_status(status: &str) -> Option<u32> {
         .and_then(|u| u.parse().ok())
 }
 
-/// A /proc/PID/cmdline (NUL-separated) as one line.
+/// A /proc/PID/cmdline (NUL-separated) as one line, the program by its
+/// file name (`/usr/bin/python3 train.py` is `python3 train.py`): the
+/// arguments are what tells one job from another in a narrow column.
 pub fn command_line(raw: &[u8]) -> Option<String> {
     let text = String::from_utf8_lossy(raw);
-    let words: Vec<&str> = text.split('\0').filter(|w| !w.is_empty()).collect();
+    let mut words: Vec<&str> = text.split('\0').filter(|w| !w.is_empty()).collect();
+    if let Some(first) = words.first_mut()
+        && let Some((_, name)) = first.rsplit_once('/')
+        && !name.is_empty()
+    {
+        *first = name;
+    }
     (!words.is_empty()).then(|| words.join(" "))
 }
 
@@ -120,6 +128,10 @@ mod tests {
             Some("python train.py --lr 0.1")
         );
         assert_eq!(command_line(b""), None);
+        assert_eq!(
+            command_line(b"/usr/bin/python3\0/data/train.py\0").as_deref(),
+            Some("python3 /data/train.py")
+        );
         let users = passwd_users(
             "root:x:0:0:root:/root:/bin/sh\nalice:x:1000:1000::/home/alice:/bin/bash\nbad\n",
         );

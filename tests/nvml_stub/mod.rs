@@ -47,10 +47,22 @@ impl Stub {
     /// A copy configured with `conf` ("devices=4\nfail=1:temperature\n...",
     /// see nvml_stub.c).
     pub fn new(conf: &str) -> Stub {
+        Stub::copy(Some(conf))
+    }
+
+    /// A copy without a configuration file: it reads the `NVML_STUB_*`
+    /// environment variables of the process that loads it.
+    pub fn from_env() -> Stub {
+        Stub::copy(None)
+    }
+
+    fn copy(conf: Option<&str>) -> Stub {
         let dir = tempfile::tempdir().expect("tempdir for a stub copy");
         let lib = dir.path().join("libnvidia-ml.so.1");
         std::fs::copy(built(), &lib).expect("copy the stub");
-        std::fs::write(dir.path().join("libnvidia-ml.so.1.conf"), conf).expect("stub config");
+        if let Some(conf) = conf {
+            std::fs::write(dir.path().join("libnvidia-ml.so.1.conf"), conf).expect("stub config");
+        }
         // SAFETY: the stub's initialisers only zero its own statics.
         let counter = unsafe { libloading::Library::new(&lib) }.expect("load the stub");
         Stub {
