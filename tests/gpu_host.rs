@@ -232,6 +232,14 @@ fn pane_snapshots() {
         assert!(screen.contains("*   4242"), "{screen}");
         insta::assert_snapshot!(format!("gpu_host_{w}x{h}"), screen);
     }
+    // Any terminal size draws without a panic, down to nothing at all.
+    for w in (0..=130).step_by(7) {
+        for h in (0..=44).step_by(4) {
+            s.size = (w, h);
+            let _ = render(&s);
+        }
+    }
+
     // NO_COLOR (the test theme): nothing on screen has a colour.
     let mut terminal =
         ratatui::Terminal::new(ratatui::backend::TestBackend::new(80, 24)).expect("terminal");

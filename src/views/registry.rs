@@ -86,7 +86,7 @@ pub static SCREENS: &[Screen] = &[
         open: |_| Ok(Box::<super::serving::IsvcView>::default()),
     },
     Screen {
-        names: &["gpu-host", "gpuhost", "nvml", "nvidia-smi"],
+        names: &["gpu-host", "gpuhost", "host-gpus"],
         desc: "this host's GPUs through NVML, live",
         open: |_| Ok(Box::<super::gpu_host::GpuHostView>::default()),
     },
