@@ -255,6 +255,29 @@ fn pane_snapshots() {
         "a coloured cell under NO_COLOR"
     );
 
+    // Many processes: as many rows as fit, then how many more.
+    let many: Vec<String> = (0..40)
+        .map(|i| format!("{}:{}:C:{}", i % 4, GONE_PID + i, (i + 1) << 20))
+        .collect();
+    let stub = Stub::new(&format!("devices=4\nprocs={}\n", many.join(",")));
+    let mut host = Host::open(Some(&stub.lib)).expect("the stub opens");
+    send(
+        &mut s,
+        Msg::GpuHost(HostReport::Sample(Arc::new(host.sample()))),
+    );
+    s.size = (80, 24);
+    let screen = render(&s);
+    assert!(
+        screen.contains("Processes: 40 (0 yours, marked *)"),
+        "{screen}"
+    );
+    let rows = screen.lines().filter(|l| l.contains("(gone)")).count();
+    assert!(rows >= 3, "{screen}");
+    assert!(
+        screen.contains(&format!("… {} more", 40 - rows)),
+        "{screen}"
+    );
+
     // Eight GPUs fit at 80x24 (two lines each); where they do not, the
     // rest are counted, not cut off.
     let stub = Stub::new("devices=8\n");
