@@ -3,6 +3,7 @@
 
 pub mod app;
 pub mod cli;
+pub mod gpu;
 pub mod kube;
 pub mod launch;
 pub mod onnx;

@@ -26,7 +26,36 @@ pub struct Config {
     pub logs: LogsConfig,
     pub onnx: OnnxConfig,
     pub kfp: KfpConfig,
+    pub gpu: GpuConfig,
     pub keymap: RawKeymap,
+}
+
+/// This host's GPUs (NVML).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct GpuConfig {
+    /// Path of `libnvidia-ml.so`; NVML's default name when unset
+    /// (`KFTUI_NVML_LIB` overrides both).
+    pub nvml_lib: Option<std::path::PathBuf>,
+    /// Seconds between samples while a GPU screen is visible.
+    pub sample_interval: f64,
+}
+
+impl Default for GpuConfig {
+    fn default() -> Self {
+        GpuConfig {
+            nvml_lib: None,
+            sample_interval: 1.0,
+        }
+    }
+}
+
+impl GpuConfig {
+    /// The sampling interval; a nonsense value (negative, NaN) is 1 s.
+    pub fn interval(&self) -> std::time::Duration {
+        std::time::Duration::try_from_secs_f64(self.sample_interval)
+            .unwrap_or(std::time::Duration::from_secs(1))
+    }
 }
 
 /// Where the KFP API server is: the `ml-pipeline` Service reached through
@@ -231,6 +260,27 @@ mod tests {
         ));
         let err = Config::parse("[kfp]\nport = 70000\n", "c.toml").expect_err("port");
         assert!(err.to_string().starts_with("c.toml line 2: "), "{err}");
+    }
+
+    #[test]
+    fn gpu_keys_parse() {
+        let d = Config::default().gpu;
+        assert_eq!(d.interval(), std::time::Duration::from_secs(1));
+        assert_eq!(d.nvml_lib, None);
+        let c = Config::parse(
+            "[gpu]\nnvml_lib = \"/opt/nv/libnvidia-ml.so.1\"\nsample_interval = 0.5\n",
+            "c.toml",
+        )
+        .expect("valid");
+        assert_eq!(c.gpu.interval(), std::time::Duration::from_millis(500));
+        assert_eq!(
+            c.gpu.nvml_lib.as_deref(),
+            Some(std::path::Path::new("/opt/nv/libnvidia-ml.so.1"))
+        );
+        let c = Config::parse("[gpu]\nsample_interval = 2\n", "c.toml").expect("integer");
+        assert_eq!(c.gpu.interval(), std::time::Duration::from_secs(2));
+        let c = Config::parse("[gpu]\nsample_interval = -3\n", "c.toml").expect("parses");
+        assert_eq!(c.gpu.interval(), std::time::Duration::from_secs(1));
     }
 
     #[test]

@@ -35,6 +35,8 @@ pub enum Msg {
     /// Periodic redraw so ages stay current (when configured) and "stale
     /// 12s" counts (while something is stale).
     Clock,
+    /// A sample of this host's GPUs (or why there are none), from the sampler.
+    GpuHost(crate::gpu::HostReport),
     /// A payload for views that asked for it (ONNX worker events and the like).
     Other(super::payload::Payload),
     /// Leave now: a signal, or the terminal went away.

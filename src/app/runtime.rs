@@ -67,6 +67,8 @@ pub struct Runtime {
     reviewed: HashSet<AccessKey>,
     forwards: HashMap<u64, AbortHandle>,
     workers: Vec<Box<dyn Worker>>,
+    /// Local samplers (this host's GPUs), kept equal to the subscriptions.
+    pub samplers: crate::gpu::sampler::Samplers,
     /// Crash drill: panic on this key (`KFTUI_PANIC_ON_KEY`), to check that
     /// the terminal is restored on a panic.
     panic_key: Option<super::keymap::Key>,
@@ -97,6 +99,7 @@ impl Runtime {
             logs: HashMap::new(),
             reviewed: HashSet::new(),
             forwards: HashMap::new(),
+            samplers: Default::default(),
             keep: Vec::new(),
             panic_key: std::env::var("KFTUI_PANIC_ON_KEY")
                 .ok()
@@ -291,6 +294,8 @@ impl Runtime {
     /// Starts what the views need and stops what they no longer do.
     pub fn reconcile(&mut self, state: &State) {
         let subs = subscriptions(state);
+        self.samplers
+            .reconcile(&subs.samplers, &state.config.gpu, &self.tx);
         self.watches.retain(|k, h| {
             let keep = subs.watches.contains(k);
             if !keep {

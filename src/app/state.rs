@@ -141,6 +141,8 @@ pub struct State {
     pub forwards: Vec<Forward>,
     /// Form drafts kept across runs, by name.
     pub drafts: HashMap<String, String>,
+    /// This host's GPUs as the sampler last saw them (`Msg::GpuHost`).
+    pub gpu_host: crate::gpu::HostState,
     pub next_id: u64,
     pub quit: bool,
 }
@@ -174,6 +176,7 @@ impl State {
             recent_models: Vec::new(),
             forwards: Vec::new(),
             drafts: HashMap::new(),
+            gpu_host: crate::gpu::HostState::default(),
             next_id: 0,
             quit: false,
         }

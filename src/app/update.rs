@@ -73,6 +73,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             }
         }
         Msg::Clock => {}
+        Msg::GpuHost(report) => state.gpu_host.apply(report),
         Msg::Other(payload) => {
             dispatch(state, &ViewEvent::Other(payload), &mut out);
         }

@@ -9,6 +9,7 @@ pub mod describe;
 pub mod editor;
 pub mod filter;
 pub mod form;
+pub mod gpu_host;
 pub mod help;
 pub mod jobs;
 pub mod katib;
@@ -58,6 +59,15 @@ pub struct Subscriptions {
     pub watches: BTreeSet<WatchKey>,
     pub logs: BTreeSet<LogSpec>,
     pub access: BTreeSet<AccessKey>,
+    /// Local samplers (not Kubernetes), e.g. this host's GPUs through NVML.
+    pub samplers: BTreeSet<SamplerKey>,
+}
+
+/// A local sampler a view can subscribe to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum SamplerKey {
+    /// This host's GPUs (NVML), delivered as `Msg::GpuHost` into `State::gpu_host`.
+    GpuHost,
 }
 
 /// Results addressed to views; each view picks what it asked for.

@@ -86,6 +86,11 @@ pub static SCREENS: &[Screen] = &[
         open: |_| Ok(Box::<super::serving::IsvcView>::default()),
     },
     Screen {
+        names: &["gpu-host", "gpuhost", "host-gpus"],
+        desc: "this host's GPUs through NVML, live",
+        open: |_| Ok(Box::<super::gpu_host::GpuHostView>::default()),
+    },
+    Screen {
         names: &["forwards", "pf", "port-forwards"],
         desc: "open port-forwards",
         open: |_| Ok(Box::<super::contexts::ForwardsView>::default()),
