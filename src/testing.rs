@@ -79,6 +79,8 @@ pub fn key(name: &str) -> KeyEvent {
         "right" => KeyCode::Right,
         "pgdn" => KeyCode::PageDown,
         "pgup" => KeyCode::PageUp,
+        "home" => KeyCode::Home,
+        "end" => KeyCode::End,
         "space" => KeyCode::Char(' '),
         s => KeyCode::Char(s.chars().next().unwrap_or(' ')),
     };

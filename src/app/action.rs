@@ -92,6 +92,10 @@ actions! {
     RawNodes = "raw_nodes", "raw nodes", "show the raw Argo nodes / the KFP tasks";
     NextFailed = "next_failed", "failed", "jump to the next failed node";
     NextRunning = "next_running", "running", "jump to the next running node";
+    Undo = "undo", "undo", "undo the last edit";
+    Redo = "redo", "redo", "redo what was undone";
+    EditYaml = "edit_yaml", "edit YAML", "edit the object as YAML in the editor";
+    CloneAsNew = "clone", "clone", "edit a copy as a new object in the YAML editor";
 }
 
 #[cfg(test)]

@@ -202,6 +202,7 @@ pub async fn login(endpoint: &str, login: &str, password: &str) -> Result<Sessio
                     code: Some(401),
                     reason: WRONG_PASSWORD.into(),
                     message: format!("Dex at {endpoint} refused the password for {login}"),
+                    causes: Vec::new(),
                 });
             }
             path = local_path(&endpoint, &action);
@@ -259,6 +260,7 @@ impl Session {
                 code: Some(401),
                 reason: SESSION_EXPIRED.into(),
                 message: format!("the Dex session at {} expired: log in again", self.endpoint),
+                causes: Vec::new(),
             });
         }
         if !a.status.is_success() {
@@ -267,6 +269,7 @@ impl Session {
                 code: Some(a.status.as_u16()),
                 reason: "Failed".into(),
                 message: format!("{} answered {}: {head}", self.endpoint, a.status),
+                causes: Vec::new(),
             });
         }
         super::kfp::parse("ml-pipeline", "ingress", 0, &a.text)

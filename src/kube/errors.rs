@@ -12,6 +12,9 @@ pub struct ApiFailure {
     pub reason: String,
     /// One line in plain words.
     pub message: String,
+    /// A 422's `details.causes` as (field path, message): where the server
+    /// found each problem (`spec.pytorchReplicaSpecs.Worker.replicas`).
+    pub causes: Vec<(String, String)>,
 }
 
 impl fmt::Display for ApiFailure {
@@ -66,6 +69,7 @@ impl ApiFailure {
             code: None,
             reason: reason.to_string(),
             message: message.into(),
+            causes: Vec::new(),
         }
     }
 
@@ -101,6 +105,7 @@ impl ApiFailure {
             code: Some(code),
             reason: reason.to_string(),
             message,
+            causes: Vec::new(),
         }
     }
 
@@ -225,7 +230,17 @@ fn io_kind(e: &(dyn std::error::Error + 'static)) -> Option<std::io::ErrorKind> 
 impl From<&kube::Error> for ApiFailure {
     fn from(e: &kube::Error) -> ApiFailure {
         match e {
-            kube::Error::Api(s) => ApiFailure::from_status(s.code, &s.reason, &s.message),
+            kube::Error::Api(s) => {
+                let mut f = ApiFailure::from_status(s.code, &s.reason, &s.message);
+                f.causes = s
+                    .details
+                    .iter()
+                    .flat_map(|d| &d.causes)
+                    .filter(|c| !c.field.is_empty())
+                    .map(|c| (c.field.clone(), c.message.clone()))
+                    .collect();
+                f
+            }
             kube::Error::HyperError(h) => ApiFailure::transport(h),
             kube::Error::Service(s) => ApiFailure::transport(s.as_ref()),
             kube::Error::ReadEvents(io) => ApiFailure::transport(io),

@@ -3,6 +3,7 @@
 //! port-forwards. The rest of kftui sees plain messages.
 
 pub mod client;
+pub mod crd;
 pub mod dex;
 pub mod errors;
 pub mod health;

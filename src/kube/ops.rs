@@ -124,6 +124,7 @@ async fn perform_inner(client: Client, op: ApiOp) -> Result<Value, ApiFailure> {
             path,
             body,
         } => service_proxy(client, &namespace, &service, port.as_deref(), &path, body).await,
+        ApiOp::CrdSchema { kind, cache } => super::crd::schema(client, kind, &cache).await,
     }
 }
 

@@ -221,6 +221,12 @@ pub enum ApiOp {
         path: String,
         body: String,
     },
+    /// The `openAPIV3Schema` of `kind` from its CRD (see `kube::crd`),
+    /// cached under `cache` (cluster, user and context).
+    CrdSchema {
+        kind: &'static Kind,
+        cache: String,
+    },
 }
 
 impl ApiOp {
@@ -268,6 +274,9 @@ impl ApiOp {
                 path,
                 ..
             } => format!("POST {path} to service {namespace}/{service}"),
+            ApiOp::CrdSchema { kind, .. } => {
+                format!("read the {} CRD", crate::kube::crd::crd_name(kind))
+            }
         }
     }
 }

@@ -6,6 +6,7 @@ pub mod chrome;
 pub mod columns;
 pub mod contexts;
 pub mod describe;
+pub mod editor;
 pub mod filter;
 pub mod form;
 pub mod gpu_host;

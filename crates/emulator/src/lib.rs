@@ -26,6 +26,7 @@ mod auth;
 mod clock;
 mod config;
 mod controllers;
+pub mod crds;
 mod demo;
 mod discovery;
 mod emulator;

@@ -54,12 +54,46 @@ pub fn version_schema<'a>(crd: &'a Value, version: &str) -> Option<&'a Value> {
         .pointer("/schema/openAPIV3Schema")
 }
 
+/// What is wrong at one place of an object.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Problem {
+    /// The value is not of the schema's type (`expected`).
+    Type { expected: Value },
+    /// The value is not one of the schema's `enum`.
+    NotSupported { allowed: Vec<Value> },
+    /// A property the schema requires is missing (named in the path).
+    Required,
+    /// A property neither listed nor preserved (the apiserver prunes it).
+    Unknown,
+}
+
+/// Every way `value` breaks `schema`, as `(path, value there, problem)`;
+/// paths start with `prefix` (`spec.x[0].y`; without a leading dot when
+/// `prefix` is empty).
+pub fn problems(schema: &Value, value: &Value, prefix: &str) -> Vec<(String, Value, Problem)> {
+    let mut out = Vec::new();
+    walk(schema, value, prefix, &mut out);
+    out
+}
+
 /// Every way `value` breaks `schema`, as `path: problem` lines (paths start
 /// with `prefix`).
 pub fn check(schema: &Value, value: &Value, prefix: &str) -> Vec<String> {
-    let mut errs = Vec::new();
-    walk(schema, value, prefix, &mut errs);
-    errs
+    problems(schema, value, prefix)
+        .into_iter()
+        .map(|(path, v, p)| match p {
+            Problem::Type { expected } => format!("{path}: {v} is not of type {expected}"),
+            Problem::NotSupported { allowed } => format!("{path}: {v} is not one of {allowed:?}"),
+            Problem::Required => match path.rsplit_once('.') {
+                Some((parent, r)) => format!("{parent}: missing required {r}"),
+                None => format!("{path}: missing required"),
+            },
+            Problem::Unknown => match path.rsplit_once('.') {
+                Some((parent, k)) => format!("{parent}: unknown property {k}"),
+                None => format!("unknown property {path}"),
+            },
+        })
+        .collect()
 }
 
 fn type_ok(schema: &Value, v: &Value) -> bool {
@@ -80,18 +114,29 @@ fn type_ok(schema: &Value, v: &Value) -> bool {
     }
 }
 
-fn walk(schema: &Value, v: &Value, path: &str, errs: &mut Vec<String>) {
+fn join(path: &str, key: &str) -> String {
+    if path.is_empty() {
+        key.to_string()
+    } else {
+        format!("{path}.{key}")
+    }
+}
+
+fn walk(schema: &Value, v: &Value, path: &str, out: &mut Vec<(String, Value, Problem)>) {
     if !type_ok(schema, v) {
-        errs.push(format!(
-            "{path}: {v} is not of type {}",
-            schema.get("type").unwrap_or(&Value::Null)
-        ));
+        let expected = schema.get("type").cloned().unwrap_or(Value::Null);
+        out.push((path.to_string(), v.clone(), Problem::Type { expected }));
         return;
     }
     if let Some(allowed) = schema.get("enum").and_then(Value::as_array)
         && !allowed.contains(v)
     {
-        errs.push(format!("{path}: {v} is not one of {allowed:?}"));
+        let allowed = allowed.clone();
+        out.push((
+            path.to_string(),
+            v.clone(),
+            Problem::NotSupported { allowed },
+        ));
     }
     let preserve = schema.get("x-kubernetes-preserve-unknown-fields") == Some(&Value::Bool(true));
     match v {
@@ -105,31 +150,31 @@ fn walk(schema: &Value, v: &Value, path: &str, errs: &mut Vec<String>) {
                 if let Some(r) = r.as_str()
                     && !m.contains_key(r)
                 {
-                    errs.push(format!("{path}: missing required {r}"));
+                    out.push((join(path, r), Value::Null, Problem::Required));
                 }
             }
             let props = schema.get("properties").and_then(Value::as_object);
             let additional = schema.get("additionalProperties");
             for (k, x) in m {
-                let here = format!("{path}.{k}");
+                let here = join(path, k);
                 if let Some(s) = props.and_then(|p| p.get(k)) {
-                    walk(s, x, &here, errs);
+                    walk(s, x, &here, out);
                 } else if let Some(a) = additional.filter(|a| a.is_object()) {
-                    walk(a, x, &here, errs);
+                    walk(a, x, &here, out);
                 } else if preserve
                     || additional == Some(&Value::Bool(true))
                     || (props.is_none() && additional.is_none())
                 {
                     // Free-form here.
                 } else {
-                    errs.push(format!("{path}: unknown property {k}"));
+                    out.push((here, x.clone(), Problem::Unknown));
                 }
             }
         }
         Value::Array(items) => {
             if let Some(s) = schema.get("items") {
                 for (i, x) in items.iter().enumerate() {
-                    walk(s, x, &format!("{path}[{i}]"), errs);
+                    walk(s, x, &format!("{path}[{i}]"), out);
                 }
             }
         }

@@ -116,6 +116,11 @@ pub fn validate_object(rt: &ResourceType, obj: &Value) -> Vec<Cause> {
         }
         _ => {}
     }
+    for c in crate::crds::causes(rt, obj) {
+        if !causes.iter().any(|k| k.field == c.field) {
+            causes.push(c);
+        }
+    }
     if rt.kind == "Notebook"
         && let Some(Value::Array(items)) = at(obj, "spec.template.spec.containers")
     {

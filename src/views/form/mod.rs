@@ -1,11 +1,14 @@
 //! The keyboard form shared by the create screens (notebooks, training jobs):
 //! text fields, choice lists, multi-selects and a submit button, with focus,
-//! in-place errors, drafts saved as the user types and restored when the form
+//! in-place errors, the submit state machine ([`submit`]), drafts saved as the user types and restored when the form
 //! opens again, and the rendering. A screen declares its fields (an id enum
 //! implementing [`FieldId`]), says which are visible and how each is checked,
 //! and turns the values into objects; the form does the rest.
 
 pub mod checks;
+pub mod submit;
+
+pub use submit::{Request, Step, Submit, Submitter};
 
 use crossterm::event::KeyEvent;
 use ratatui::buffer::Buffer;
@@ -140,15 +143,6 @@ impl<K> Field<K> {
             error: None,
         }
     }
-}
-
-/// Where a submit is: idle, waiting for dry runs (request id, what), or
-/// waiting for a real create (request id, what).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Submit {
-    Idle,
-    DryRun(Vec<(u64, &'static str)>),
-    Creating(u64, &'static str),
 }
 
 /// What the owner of a form must do after an action.

@@ -20,8 +20,10 @@ use crate::app::action::Action;
 use crate::app::state::{Scope, State};
 use crate::kube::errors::ApiFailure;
 use crate::kube::kinds::{self, Kind};
-use crate::kube::types::{ApiOp, WatchKey};
-use crate::views::form::{Field, FieldId, Form, Input, Outcome, Submit, checks};
+use crate::kube::types::WatchKey;
+use crate::views::form::{
+    Field, FieldId, Form, Input, Outcome, Request, Step, Submit, Submitter, checks,
+};
 use crate::views::{Cx, Handled, Subscriptions, View, ViewEvent};
 
 pub const TEMPLATES: &[&str] = &["PyTorchJob DDP", "TFJob workers", "TrainJob"];
@@ -112,7 +114,7 @@ fn check(form: &Form<J>, id: J) -> Option<String> {
 pub struct JobForm {
     pub namespace: String,
     pub form: Form<J>,
-    pub submit: Submit,
+    pub submit: Submitter,
     /// The runtimes watch's version last read into the Runtime choice.
     runtimes_seen: u64,
 }
@@ -157,7 +159,7 @@ impl JobForm {
         JobForm {
             namespace,
             form,
-            submit: Submit::Idle,
+            submit: Submitter::default(),
             runtimes_seen: 0,
         }
     }
@@ -259,19 +261,15 @@ impl JobForm {
         })
     }
 
-    fn create(&mut self, dry_run: bool, cx: &mut Cx) -> u64 {
-        cx.api(ApiOp::Create {
-            kind: self.kind(),
-            namespace: Some(self.namespace.clone()),
-            body: self.body(),
-            dry_run,
-        })
+    /// The job as a request to create.
+    pub fn request(&self) -> Request {
+        Request::new("job", self.kind(), &self.namespace, self.body())
+            .saying(format!("creating {}…", self.kind().kind))
     }
 
     fn start_submit(&mut self, cx: &mut Cx) {
         self.form.error = None;
-        if self.submit != Submit::Idle {
-            cx.info("already submitting…");
+        if self.submit.refuse_if_busy(cx) {
             return;
         }
         if let Some(reason) = cx.denied("create", self.kind(), Some(&self.namespace)) {
@@ -284,14 +282,11 @@ impl JobForm {
             cx.error("fix the marked fields first");
             return;
         }
-        let id = self.create(true, cx);
-        self.submit = Submit::DryRun(vec![(id, "dry run")]);
-        cx.info("checking with the server (dry run)…");
+        self.submit.start(vec![self.request()], cx);
     }
 
     /// A refusal in plain words, on the field it names.
     fn fail(&mut self, what: &str, e: &ApiFailure, cx: &mut Cx) {
-        self.submit = Submit::Idle;
         let field = if e.reason == "AlreadyExists" || e.code == Some(409) {
             Some(J::Name)
         } else {
@@ -357,6 +352,19 @@ impl View for JobForm {
     }
 
     fn on_action(&mut self, action: Action, cx: &mut Cx) -> Handled {
+        if action == Action::EditYaml {
+            let text = crate::views::editor::to_text(&self.body());
+            let editor = crate::views::editor::EditorView::new(
+                self.kind(),
+                &self.namespace,
+                &text,
+                format!("editor-job-new-{}", self.namespace),
+                "from the launch form",
+                cx,
+            );
+            cx.push(Box::new(editor.from_form(self.form.draft_name.clone())));
+            return Handled::Yes;
+        }
         let before = self.value(J::Template);
         match self.form.on_action(action, cx) {
             Outcome::Submit => self.start_submit(cx),
@@ -380,39 +388,28 @@ impl View for JobForm {
     }
 
     fn on_event(&mut self, event: &ViewEvent, cx: &mut Cx) -> Handled {
-        let ViewEvent::Api { id, result } = event else {
-            return Handled::No;
-        };
-        match self.submit.clone() {
-            Submit::DryRun(pending) if pending.iter().any(|(p, _)| p == id) => match result {
-                Ok(_) => {
-                    let id = self.create(false, cx);
-                    self.submit = Submit::Creating(id, "job");
-                    cx.info(format!("creating {}…", self.kind().kind));
+        match self.submit.on_event(event, cx) {
+            Step::NotMine => return Handled::No,
+            Step::Pending => {}
+            Step::Failed {
+                failure, dry_run, ..
+            } => self.fail(if dry_run { "dry run" } else { "create" }, failure, cx),
+            Step::Created { object, .. } => {
+                self.form.delete_draft(cx);
+                cx.info(format!(
+                    "created {} {}/{}",
+                    self.kind().kind,
+                    self.namespace,
+                    self.trimmed(J::Name)
+                ));
+                cx.pop();
+                if let Ok(obj) = serde_json::from_value::<DynamicObject>(object.clone()) {
+                    cx.push(Box::new(super::detail::JobDetail::new(
+                        self.kind(),
+                        Arc::new(obj),
+                    )));
                 }
-                Err(e) => self.fail("dry run", e, cx),
-            },
-            Submit::Creating(p, _) if p == *id => match result {
-                Ok(created) => {
-                    self.submit = Submit::Idle;
-                    self.form.delete_draft(cx);
-                    cx.info(format!(
-                        "created {} {}/{}",
-                        self.kind().kind,
-                        self.namespace,
-                        self.trimmed(J::Name)
-                    ));
-                    cx.pop();
-                    if let Ok(obj) = serde_json::from_value::<DynamicObject>(created.clone()) {
-                        cx.push(Box::new(super::detail::JobDetail::new(
-                            self.kind(),
-                            Arc::new(obj),
-                        )));
-                    }
-                }
-                Err(e) => self.fail("create", e, cx),
-            },
-            _ => return Handled::No,
+            }
         }
         Handled::Yes
     }
@@ -423,7 +420,7 @@ impl View for JobForm {
             Span::styled(format!(" Launch {}", self.kind().kind), t.title),
             Span::styled(format!(" in {} ", self.namespace), t.header_value),
         ]);
-        let button = match &self.submit {
+        let button = match &self.submit.state {
             Submit::Idle => "[ Launch ]",
             _ => "[ Launching… ]",
         };

@@ -434,6 +434,29 @@ impl View for JobsView {
                 }
                 cx.push(Box::new(form::JobForm::new(ns, cx)));
             }
+            Action::CloneAsNew => {
+                let Some(row) = self.selected().cloned() else {
+                    cx.info("no job selected");
+                    return Handled::Yes;
+                };
+                if let Some(reason) = cx.readonly {
+                    cx.error(format!("cannot clone jobs: {reason}"));
+                    return Handled::Yes;
+                }
+                let ns = row.obj.metadata.namespace.clone().unwrap_or_default();
+                let name = row.obj.metadata.name.clone().unwrap_or_default();
+                let text =
+                    crate::views::editor::to_text(&crate::views::editor::cleaned_copy(&row.obj));
+                let editor = crate::views::editor::EditorView::new(
+                    row.kind,
+                    &ns,
+                    &text,
+                    format!("editor-clone-{}-{ns}-{name}", row.kind.id),
+                    format!("copy of {name}"),
+                    cx,
+                );
+                cx.push(Box::new(editor));
+            }
             Action::Suspend | Action::Logs | Action::Delete | Action::Yaml | Action::Describe => {
                 let Some(row) = self.selected().cloned() else {
                     cx.info("no job selected");

@@ -22,8 +22,9 @@ use crate::app::action::Action;
 use crate::app::state::State;
 use crate::kube::errors::ApiFailure;
 use crate::kube::kinds;
-use crate::kube::types::ApiOp;
-use crate::views::form::{Field, FieldId, Form, Input, Outcome, Submit, checks};
+use crate::views::form::{
+    Field, FieldId, Form, Input, Outcome, Request, Step, Submit, Submitter, checks,
+};
 use crate::views::{Cx, Handled, View, ViewEvent};
 
 pub use super::space::{Space, parse_params, placeholders};
@@ -125,7 +126,7 @@ fn check(form: &Form<E>, id: E) -> Option<String> {
 pub struct ExperimentForm {
     pub namespace: String,
     pub form: Form<E>,
-    pub submit: Submit,
+    pub submit: Submitter,
 }
 
 impl std::ops::Deref for ExperimentForm {
@@ -170,7 +171,7 @@ impl ExperimentForm {
         ExperimentForm {
             namespace,
             form,
-            submit: Submit::Idle,
+            submit: Submitter::default(),
         }
     }
 
@@ -255,19 +256,20 @@ impl ExperimentForm {
         })
     }
 
-    fn create(&mut self, dry_run: bool, cx: &mut Cx) -> u64 {
-        cx.api(ApiOp::Create {
-            kind: &kinds::EXPERIMENT,
-            namespace: Some(self.namespace.clone()),
-            body: self.body(),
-            dry_run,
-        })
+    /// The experiment as a request to create.
+    pub fn request(&self) -> Request {
+        Request::new(
+            "experiment",
+            &kinds::EXPERIMENT,
+            &self.namespace,
+            self.body(),
+        )
+        .saying("creating Experiment…")
     }
 
     fn start_submit(&mut self, cx: &mut Cx) {
         self.form.error = None;
-        if self.submit != Submit::Idle {
-            cx.info("already submitting…");
+        if self.submit.refuse_if_busy(cx) {
             return;
         }
         if let Some(reason) = cx.denied("create", &kinds::EXPERIMENT, Some(&self.namespace)) {
@@ -280,13 +282,10 @@ impl ExperimentForm {
             cx.error("fix the marked fields first");
             return;
         }
-        let id = self.create(true, cx);
-        self.submit = Submit::DryRun(vec![(id, "dry run")]);
-        cx.info("checking with the server (dry run)…");
+        self.submit.start(vec![self.request()], cx);
     }
 
     fn fail(&mut self, what: &str, e: &ApiFailure, cx: &mut Cx) {
-        self.submit = Submit::Idle;
         let field = if e.reason == "AlreadyExists" || e.code == Some(409) {
             Some(E::Name)
         } else {
@@ -360,6 +359,19 @@ impl View for ExperimentForm {
     }
 
     fn on_action(&mut self, action: Action, cx: &mut Cx) -> Handled {
+        if action == Action::EditYaml {
+            let text = crate::views::editor::to_text(&self.body());
+            let editor = crate::views::editor::EditorView::new(
+                &kinds::EXPERIMENT,
+                &self.namespace,
+                &text,
+                format!("editor-experiment-new-{}", self.namespace),
+                "from the new-experiment form",
+                cx,
+            );
+            cx.push(Box::new(editor.from_form(self.form.draft_name.clone())));
+            return Handled::Yes;
+        }
         let before = self.value(E::Algorithm);
         match self.form.on_action(action, cx) {
             Outcome::Submit => self.start_submit(cx),
@@ -383,37 +395,26 @@ impl View for ExperimentForm {
     }
 
     fn on_event(&mut self, event: &ViewEvent, cx: &mut Cx) -> Handled {
-        let ViewEvent::Api { id, result } = event else {
-            return Handled::No;
-        };
-        match self.submit.clone() {
-            Submit::DryRun(pending) if pending.iter().any(|(p, _)| p == id) => match result {
-                Ok(_) => {
-                    let id = self.create(false, cx);
-                    self.submit = Submit::Creating(id, "experiment");
-                    cx.info("creating Experiment…");
+        match self.submit.on_event(event, cx) {
+            Step::NotMine => return Handled::No,
+            Step::Pending => {}
+            Step::Failed {
+                failure, dry_run, ..
+            } => self.fail(if dry_run { "dry run" } else { "create" }, failure, cx),
+            Step::Created { object, .. } => {
+                self.form.delete_draft(cx);
+                cx.info(format!(
+                    "created Experiment {}/{}",
+                    self.namespace,
+                    self.trimmed(E::Name)
+                ));
+                cx.pop();
+                if let Ok(obj) = serde_json::from_value::<DynamicObject>(object.clone()) {
+                    cx.push(Box::new(super::detail::ExperimentDetail::new(Arc::new(
+                        obj,
+                    ))));
                 }
-                Err(e) => self.fail("dry run", e, cx),
-            },
-            Submit::Creating(p, _) if p == *id => match result {
-                Ok(created) => {
-                    self.submit = Submit::Idle;
-                    self.form.delete_draft(cx);
-                    cx.info(format!(
-                        "created Experiment {}/{}",
-                        self.namespace,
-                        self.trimmed(E::Name)
-                    ));
-                    cx.pop();
-                    if let Ok(obj) = serde_json::from_value::<DynamicObject>(created.clone()) {
-                        cx.push(Box::new(super::detail::ExperimentDetail::new(Arc::new(
-                            obj,
-                        ))));
-                    }
-                }
-                Err(e) => self.fail("create", e, cx),
-            },
-            _ => return Handled::No,
+            }
         }
         Handled::Yes
     }
@@ -424,7 +425,7 @@ impl View for ExperimentForm {
             Span::styled(" New Experiment", t.title),
             Span::styled(format!(" in {} ", self.namespace), t.header_value),
         ]);
-        let button = match &self.submit {
+        let button = match &self.submit.state {
             Submit::Idle => "[ Create ]",
             _ => "[ Creating… ]",
         };

@@ -17,9 +17,9 @@ use crate::app::action::Action;
 use crate::app::state::{Scope, State};
 use crate::kube::errors::ApiFailure;
 use crate::kube::kinds;
-use crate::kube::types::{ApiOp, WatchKey};
+use crate::kube::types::WatchKey;
 pub use crate::views::form::{Field, Input, Submit};
-use crate::views::form::{FieldId, Form, Outcome, checks};
+use crate::views::form::{FieldId, Form, Outcome, Request, Step, Submitter, checks};
 use crate::views::{Cx, Handled, Subscriptions, View, ViewEvent, columns};
 
 /// Images offered, as in Kubeflow's notebooks web app.
@@ -79,7 +79,7 @@ pub struct NotebookForm {
     pub namespace: String,
     /// The fields, focus, errors and draft (the shared form).
     pub form: Form<F>,
-    pub submit: Submit,
+    pub submit: Submitter,
     user: String,
     /// A workspace PVC this form already created (a retry may reuse it).
     created_pvc: Option<String>,
@@ -150,7 +150,7 @@ impl NotebookForm {
         NotebookForm {
             namespace,
             form,
-            submit: Submit::Idle,
+            submit: Submitter::default(),
             user: cx.cluster.map(|c| c.user.clone()).unwrap_or_default(),
             created_pvc: None,
             pod_default_labels: BTreeMap::new(),
@@ -267,51 +267,39 @@ impl NotebookForm {
 
     fn start_submit(&mut self, cx: &mut Cx) {
         self.error = None;
-        if self.submit != Submit::Idle {
-            cx.info("already submitting…");
+        if self.submit.refuse_if_busy(cx) {
             return;
         }
         if !self.validate() {
             cx.error("fix the marked fields first");
             return;
         }
-        let mut pending = vec![(
-            cx.api(ApiOp::Create {
-                kind: &kinds::NOTEBOOK,
-                namespace: Some(self.namespace.clone()),
-                body: self.notebook_body(),
-                dry_run: true,
-            }),
-            "notebook",
-        )];
+        // The workspace volume first (unless an earlier try made it),
+        // then the Notebook that mounts it.
+        let mut requests = Vec::new();
         if let Some(pvc) = self.pvc_body().filter(|_| self.created_pvc.is_none()) {
-            pending.push((
-                cx.api(ApiOp::Create {
-                    kind: &kinds::PVC,
-                    namespace: Some(self.namespace.clone()),
-                    body: pvc,
-                    dry_run: true,
-                }),
-                "workspace volume",
-            ));
+            requests.push(
+                Request::new("workspace volume", &kinds::PVC, &self.namespace, pvc)
+                    .saying("creating the workspace volume…"),
+            );
         }
-        self.submit = Submit::DryRun(pending);
-        cx.info("checking with the server (dry run)…");
-    }
-
-    fn create_notebook(&mut self, cx: &mut Cx) {
-        let id = cx.api(ApiOp::Create {
-            kind: &kinds::NOTEBOOK,
-            namespace: Some(self.namespace.clone()),
-            body: self.notebook_body(),
-            dry_run: false,
-        });
-        self.submit = Submit::Creating(id, "notebook");
+        let mut notebook = Request::new(
+            "notebook",
+            &kinds::NOTEBOOK,
+            &self.namespace,
+            self.notebook_body(),
+        );
+        if !requests.is_empty() {
+            notebook = notebook.saying("creating the notebook…");
+        }
+        requests.push(notebook);
+        // The Notebook's dry run first, as the Kubeflow web app asks.
+        let dry_runs: Vec<Request> = requests.iter().rev().cloned().collect();
+        self.submit.start_with(&dry_runs, requests, cx);
     }
 
     /// Puts a server error where it belongs: on a field if it names one.
     fn fail(&mut self, what: &str, e: &ApiFailure, cx: &mut Cx) {
-        self.submit = Submit::Idle;
         let field = if e.reason == "AlreadyExists" && what == "notebook" {
             Some(F::Name)
         } else {
@@ -408,6 +396,24 @@ impl View for NotebookForm {
     }
 
     fn on_action(&mut self, action: Action, cx: &mut Cx) -> Handled {
+        if action == Action::EditYaml {
+            let text = crate::views::editor::to_text(&self.notebook_body());
+            let origin = if self.pvc_body().is_some() && self.created_pvc.is_none() {
+                "from the form (the new workspace volume is not in this YAML: the form creates it)"
+            } else {
+                "from the form"
+            };
+            let editor = crate::views::editor::EditorView::new(
+                &kinds::NOTEBOOK,
+                &self.namespace,
+                &text,
+                format!("editor-notebook-new-{}", self.namespace),
+                origin,
+                cx,
+            );
+            cx.push(Box::new(editor.from_form(self.form.draft_name.clone())));
+            return Handled::Yes;
+        }
         match self.form.on_action(action, cx) {
             Outcome::Submit => self.start_submit(cx),
             Outcome::Done => {}
@@ -425,68 +431,37 @@ impl View for NotebookForm {
     }
 
     fn on_event(&mut self, event: &ViewEvent, cx: &mut Cx) -> Handled {
-        let ViewEvent::Api { id, result } = event else {
-            return Handled::No;
-        };
-        match self.submit.clone() {
-            Submit::DryRun(mut pending) => {
-                let Some(pos) = pending.iter().position(|(p, _)| p == id) else {
-                    return Handled::No;
-                };
-                let (_, what) = pending.remove(pos);
-                if let Err(e) = result {
-                    self.fail(what, e, cx);
-                    return Handled::Yes;
+        match self.submit.on_event(event, cx) {
+            Step::NotMine => return Handled::No,
+            Step::Pending => {}
+            Step::Failed {
+                what: "notebook",
+                failure,
+                dry_run: false,
+            } => {
+                let mut text = failure.clone();
+                if let Some(pvc) = &self.created_pvc {
+                    text.message = format!(
+                        "{} (workspace volume {pvc} was created and will be reused)",
+                        failure.message
+                    );
                 }
-                if !pending.is_empty() {
-                    self.submit = Submit::DryRun(pending);
-                    return Handled::Yes;
-                }
-                match self.pvc_body().filter(|_| self.created_pvc.is_none()) {
-                    Some(pvc) => {
-                        let id = cx.api(ApiOp::Create {
-                            kind: &kinds::PVC,
-                            namespace: Some(self.namespace.clone()),
-                            body: pvc,
-                            dry_run: false,
-                        });
-                        self.submit = Submit::Creating(id, "workspace volume");
-                        cx.info("creating the workspace volume…");
-                    }
-                    None => self.create_notebook(cx),
-                }
+                self.fail("notebook", &text, cx);
             }
-            Submit::Creating(p, "workspace volume") if p == *id => match result {
-                Ok(_) => {
-                    self.created_pvc = self.workspace_claim();
-                    self.create_notebook(cx);
-                    cx.info("creating the notebook…");
-                }
-                Err(e) => self.fail("workspace volume", e, cx),
-            },
-            Submit::Creating(p, "notebook") if p == *id => match result {
-                Ok(_) => {
-                    self.submit = Submit::Idle;
-                    self.form.delete_draft(cx);
-                    cx.info(format!(
-                        "created notebook {}/{}",
-                        self.namespace,
-                        self.value(F::Name).trim()
-                    ));
-                    cx.pop();
-                }
-                Err(e) => {
-                    let mut text = e.clone();
-                    if let Some(pvc) = &self.created_pvc {
-                        text.message = format!(
-                            "{} (workspace volume {pvc} was created and will be reused)",
-                            e.message
-                        );
-                    }
-                    self.fail("notebook", &text, cx);
-                }
-            },
-            _ => return Handled::No,
+            Step::Failed { what, failure, .. } => self.fail(what, failure, cx),
+            Step::Created {
+                what: "workspace volume",
+                ..
+            } => self.created_pvc = self.workspace_claim(),
+            Step::Created { .. } => {
+                self.form.delete_draft(cx);
+                cx.info(format!(
+                    "created notebook {}/{}",
+                    self.namespace,
+                    self.value(F::Name).trim()
+                ));
+                cx.pop();
+            }
         }
         Handled::Yes
     }
@@ -501,7 +476,7 @@ impl View for NotebookForm {
             Span::styled(" New notebook", t.title),
             Span::styled(format!(" in {} ", self.namespace), t.header_value),
         ]);
-        let button = match &self.submit {
+        let button = match &self.submit.state {
             Submit::Idle => "[ Create ]",
             _ => "[ Creating… ]",
         };

@@ -63,6 +63,10 @@ pub async fn handle(State(state): State<SharedState>, req: Request) -> Response 
         Route::Version => respond::json(&discovery::version()),
         Route::Health | Route::Ready => respond::text(StatusCode::OK, "ok"),
         _ if user.is_none() => ApiError::unauthorized().into_response(),
+        _ if crate::crds::claims(req.uri().path()) => match &user {
+            Some(user) => crate::crds::serve(&state, user, &method, req.uri().path()),
+            None => ApiError::unauthorized().into_response(),
+        },
         Route::Resource(rp) => match user {
             Some(user) => super::resource::handle(state, user, rp, req).await,
             None => ApiError::unauthorized().into_response(),
