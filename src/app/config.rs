@@ -26,7 +26,43 @@ pub struct Config {
     pub logs: LogsConfig,
     pub onnx: OnnxConfig,
     pub kfp: KfpConfig,
+    pub serving: ServingConfig,
     pub keymap: RawKeymap,
+}
+
+/// Which path a test request to an InferenceService takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ServingVia {
+    /// The API server's service proxy to the predictor Service.
+    #[default]
+    ServiceProxy,
+    /// The Kubeflow endpoint (`[kfp] endpoint_url`, the Istio ingress
+    /// gateway) with the service's host, and the Dex session of
+    /// `[kfp] dex_login` or a bearer token from `token_env`.
+    Ingress,
+}
+
+/// `[serving]`: test requests to InferenceServices.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ServingConfig {
+    pub via: ServingVia,
+    /// With `via = "ingress"`: send `Authorization: Bearer` with the token
+    /// in this environment variable instead of the Dex session cookie.
+    pub token_env: Option<String>,
+    /// The longest wait for one answer, in seconds.
+    pub timeout_secs: f64,
+}
+
+impl Default for ServingConfig {
+    fn default() -> Self {
+        ServingConfig {
+            via: ServingVia::ServiceProxy,
+            token_env: None,
+            timeout_secs: 10.0,
+        }
+    }
 }
 
 /// Where the KFP API server is: the `ml-pipeline` Service reached through
