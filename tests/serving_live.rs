@@ -15,6 +15,7 @@ use kftui::kube::client;
 use kftui::kube::proxy;
 use kftui::testing::{render, state};
 use kftui::views::logs::LogsView;
+use kftui::views::onnx::OnnxView;
 use kftui::views::registry;
 use kftui::views::serving::IsvcView;
 use kftui::views::serving::bench::figures;
@@ -410,6 +411,57 @@ async fn side_by_side(d: &mut Driver) {
     );
     snapshots(&mut d.s, "isvc_compare_same");
     d.keys(&["esc"]);
+
+    // From the :onnx pane: ctrl-g binds the open model to a service picked
+    // from the list; esc from the test pane goes back to the ONNX pane.
+    d.command(&format!("onnx {}", iris_path()));
+    d.until("the ONNX pane's model", 60, |s, _| {
+        s.view()
+            .as_any()
+            .downcast_ref::<OnnxView>()
+            .is_some_and(|o| o.model_info().is_some())
+    })
+    .await;
+    d.keys(&["esc"]);
+    d.keys(&["ctrl-g"]);
+    let picker =
+        d.s.view()
+            .as_any()
+            .downcast_ref::<IsvcView>()
+            .map(|v| v.bind.clone());
+    assert_eq!(picker, Some(Some(iris_path())), "{}", render(&d.s));
+    d.until("the services to bind to", 30, |_, scr| {
+        scr.contains("iris-retrained")
+    })
+    .await;
+    select(d, "sklearn-iris");
+    d.keys(&["enter"]);
+    let r = remote(&d.s).expect("the bound test pane");
+    assert_eq!(r.model, "sklearn-iris");
+    assert_eq!(
+        r.local.as_ref().map(|l| l.path.display().to_string()),
+        Some(iris_path())
+    );
+    d.until("the bound model ready", 60, |s, _| {
+        remote(s).is_some_and(|r| {
+            r.local
+                .as_ref()
+                .is_some_and(|l| l.status == LocalStatus::Ready)
+        })
+    })
+    .await;
+    let (c, _) = compared(d, "the bound comparison").await;
+    assert!(c.agrees(), "{c:?}");
+    d.keys(&["esc"]);
+    assert!(d.s.view().as_any().downcast_ref::<OnnxView>().is_some());
+    // Out of the ONNX pane's editor, then back to the list.
+    d.keys(&["esc"]);
+    d.command("isvc");
+    d.until("the list again", 30, |s, scr| {
+        s.view().as_any().downcast_ref::<IsvcView>().is_some()
+            && row(scr, "iris-retrained").contains("True")
+    })
+    .await;
 
     open_with_local(d, "iris-retrained").await;
     let (c, screen) = compared(d, "the mismatch").await;

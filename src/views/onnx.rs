@@ -536,7 +536,6 @@ impl View for OnnxView {
                 Action::Bench,
                 Action::Template,
                 Action::Open,
-                Action::Bind,
                 Action::NextField,
                 Action::Back,
             ],
