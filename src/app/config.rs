@@ -270,6 +270,20 @@ mod tests {
     }
 
     #[test]
+    fn serving_path_is_configurable() {
+        assert_eq!(Config::default().serving.via, ServingVia::ServiceProxy);
+        let c = Config::parse(
+            "[serving]\nvia = \"ingress\"\ntoken_env = \"KF_TOKEN\"\ntimeout_secs = 10\n",
+            "c.toml",
+        )
+        .expect("parses");
+        assert_eq!(c.serving.via, ServingVia::Ingress);
+        assert_eq!(c.serving.token_env.as_deref(), Some("KF_TOKEN"));
+        assert_eq!(c.serving.timeout_secs, 10.0);
+        assert!(Config::parse("[serving]\nvia = \"carrier-pigeon\"\n", "c.toml").is_err());
+    }
+
+    #[test]
     fn errors_name_the_line() {
         let err = Config::parse("[ui]\ntheme = \"dark\"\nframe_ms = \"fast\"\n", "c.toml")
             .expect_err("bad type");
