@@ -46,8 +46,13 @@ fn snapshots(s: &mut State, name: &str) {
     for (w, h) in [(80, 24), (120, 40)] {
         s.size = (w, h);
         let screen = render(s);
-        // Latencies vary from run to run.
-        insta::with_settings!({filters => vec![(r"\d+(\.\d+)? ms?\b", "[ms]")]}, {
+        // Latencies vary from run to run; pod names are random suffixes
+        // that move when the demo cluster seeds anything before them.
+        let filters = vec![
+            (r"\d+(\.\d+)? ms?\b", "[ms]"),
+            (r"deployment-[a-z0-9]{10}-[a-z0-9]{5}", "deployment-[pod]"),
+        ];
+        insta::with_settings!({filters => filters}, {
             insta::assert_snapshot!(format!("{name}_{w}x{h}"), screen);
         });
     }

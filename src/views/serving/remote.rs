@@ -18,7 +18,6 @@
 
 use std::any::Any;
 use std::path::PathBuf;
-use std::time::Duration;
 
 use crossterm::event::KeyEvent;
 use ratatui::buffer::Buffer;
@@ -26,15 +25,17 @@ use ratatui::layout::Rect;
 use ratatui_textarea::TextArea;
 use serde_json::Value;
 
+mod bench_flow;
+mod via;
+
 pub use super::answer::{Answer, Protocol, answer, body_message, example_request, route};
 use super::bench::{self, RemoteBench};
 use super::compare::{self, Comparison};
 use crate::app::action::Action;
-use crate::app::config::{Config, ServingVia};
 use crate::app::effect::{Effect, Payload};
 use crate::app::line::LineInput;
 use crate::app::state::State;
-use crate::kube::types::{ApiOp, GatewayAuth, ProxyAnswer};
+use crate::kube::types::GatewayAuth;
 use crate::onnx::pane::{BrowseReply, PaneRequest};
 use crate::onnx::{ExampleModel, LoadOptions, OnnxCommand, OnnxEvent, RunResult};
 use crate::views::{Cx, Handled, View, ViewEvent};
@@ -180,83 +181,6 @@ impl RemoteInferView {
         self.pending.is_some()
     }
 
-    /// Which path the configuration sends requests on.
-    pub fn via(&self, config: &Config) -> Result<Via, String> {
-        if config.serving.via == ServingVia::ServiceProxy {
-            return Ok(Via::ServiceProxy);
-        }
-        let url = config
-            .kfp
-            .endpoint_url
-            .clone()
-            .filter(|u| !u.trim().is_empty())
-            .ok_or(
-                "[serving] via = \"ingress\" needs [kfp] endpoint_url (the Kubeflow endpoint)",
-            )?;
-        let host = self
-            .url
-            .as_deref()
-            .and_then(crate::kube::proxy::url_host)
-            .ok_or_else(|| format!("{} has no URL yet: no host for the ingress", self.model))?;
-        let auth = match &config.serving.token_env {
-            Some(var) if !var.trim().is_empty() => GatewayAuth::BearerEnv(var.trim().to_string()),
-            _ => GatewayAuth::Dex {
-                login: config
-                    .kfp
-                    .dex_login
-                    .clone()
-                    .unwrap_or_else(|| "user@example.com".into()),
-            },
-        };
-        Ok(Via::Gateway {
-            url: url.trim().to_string(),
-            host,
-            auth,
-        })
-    }
-
-    /// "via API server service proxy → ns/svc", or the gateway's words.
-    pub fn via_text(&self, config: &Config) -> String {
-        match self.via(config) {
-            Ok(Via::ServiceProxy) => {
-                format!("via service proxy → {}/{}", self.namespace, self.service)
-            }
-            Ok(Via::Gateway { url, host, auth }) => {
-                let who = match auth {
-                    GatewayAuth::Dex { login } => format!("Dex login as {login}"),
-                    GatewayAuth::BearerEnv(var) => format!("bearer token from ${var}"),
-                };
-                format!("via Kubeflow endpoint {url} (Istio ingress, Host {host}, {who})")
-            }
-            Err(why) => format!("no path: {why}"),
-        }
-    }
-
-    /// The request to send, or why it cannot go.
-    fn op(&self, cx: &Cx, path: &str, body: Value) -> Result<ApiOp, String> {
-        let limit = Duration::from_secs_f64(cx.config.serving.timeout_secs.clamp(0.1, 600.0));
-        Ok(match self.via(cx.config)? {
-            Via::ServiceProxy => ApiOp::Proxy {
-                namespace: self.namespace.clone(),
-                service: self.service.clone(),
-                port: None,
-                method: "POST",
-                path: path.to_string(),
-                body: Some(body),
-                answer: ProxyAnswer::Raw { limit },
-            },
-            Via::Gateway { url, host, auth } => ApiOp::Gateway {
-                url,
-                host,
-                auth,
-                method: "POST",
-                path: path.to_string(),
-                body: Some(body),
-                limit,
-            },
-        })
-    }
-
     /// The request's protocol, path and JSON, or why it is not sent.
     fn prepare(&self) -> Result<(Protocol, String, Value), String> {
         let text = self.request_text();
@@ -383,68 +307,6 @@ impl RemoteInferView {
         }
     }
 
-    fn open_bench_form(&mut self) {
-        if self.bench.as_ref().is_some_and(|b| !b.finished()) {
-            return;
-        }
-        self.focus = Focus::BenchForm;
-        self.bench_field = 0;
-        self.pane = Pane::Bench;
-    }
-
-    fn start_bench(&mut self, cx: &mut Cx) {
-        let settings =
-            bench::parse_settings(self.bench_requests.text(), self.bench_concurrency.text());
-        let (total, concurrency) = match settings {
-            Ok(s) => s,
-            Err(why) => {
-                cx.error(why);
-                return;
-            }
-        };
-        let (_, path, body) = match self.prepare() {
-            Ok(p) => p,
-            Err(why) => {
-                cx.error(why);
-                return;
-            }
-        };
-        if let Err(why) = self.op(cx, &path, body.clone()) {
-            cx.error(why);
-            return;
-        }
-        self.focus = Focus::Editor;
-        self.pane = Pane::Bench;
-        self.bench = Some(RemoteBench::new(total, concurrency));
-        self.bench_request = Some((path, body));
-        self.pump_bench(cx);
-    }
-
-    /// Sends as many benchmark requests as may be in flight.
-    fn pump_bench(&mut self, cx: &mut Cx) {
-        let (Some(b), Some((path, body))) = (&self.bench, &self.bench_request) else {
-            return;
-        };
-        let n = b.next_batch();
-        let (path, body) = (path.clone(), body.clone());
-        for _ in 0..n {
-            let Ok(op) = self.op(cx, &path, body.clone()) else {
-                return;
-            };
-            let id = cx.api(op);
-            if let Some(b) = &mut self.bench {
-                b.sent_one(id);
-            }
-        }
-    }
-
-    fn bench_protocol(&self) -> Protocol {
-        match &self.bench_request {
-            Some((path, _)) if path.starts_with("/v2/") => Protocol::V2,
-            _ => Protocol::V1,
-        }
-    }
-
     fn on_onnx(&mut self, event: &OnnxEvent) -> Handled {
         match event {
             OnnxEvent::Loaded(info) => {
@@ -513,18 +375,6 @@ impl RemoteInferView {
                     self.focus = Focus::Editor;
                 }
             }
-            Action::Back => self.focus = Focus::Editor,
-            _ => return Handled::No,
-        }
-        Handled::Yes
-    }
-
-    fn on_bench_form(&mut self, action: Action, cx: &mut Cx) -> Handled {
-        match action {
-            Action::NextField | Action::Down | Action::Up => {
-                self.bench_field = 1 - self.bench_field
-            }
-            Action::Enter => self.start_bench(cx),
             Action::Back => self.focus = Focus::Editor,
             _ => return Handled::No,
         }
