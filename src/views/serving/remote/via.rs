@@ -89,3 +89,39 @@ impl RemoteInferView {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_path_follows_the_config() {
+        let v =
+            RemoteInferView::new("ns", "m", false).with_url(Some("http://m.ns.example.com".into()));
+        let mut c = Config::default();
+        assert_eq!(v.via(&c), Ok(Via::ServiceProxy));
+        assert_eq!(v.via_text(&c), "via service proxy → ns/m-predictor");
+        c.serving.via = ServingVia::Ingress;
+        assert!(v.via(&c).unwrap_err().contains("[kfp] endpoint_url"));
+        c.kfp.endpoint_url = Some(" http://kf:8080 ".into());
+        c.kfp.dex_login = Some("a@b.c".into());
+        assert_eq!(
+            v.via(&c),
+            Ok(Via::Gateway {
+                url: "http://kf:8080".into(),
+                host: "m.ns.example.com".into(),
+                auth: GatewayAuth::Dex {
+                    login: "a@b.c".into()
+                },
+            })
+        );
+        assert!(
+            v.via_text(&c)
+                .contains("Host m.ns.example.com, Dex login as a@b.c")
+        );
+        c.serving.token_env = Some("T".into());
+        assert!(v.via_text(&c).contains("bearer token from $T"));
+        let no_url = RemoteInferView::new("ns", "m", false);
+        assert!(no_url.via(&c).unwrap_err().contains("has no URL yet"));
+    }
+}
