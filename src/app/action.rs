@@ -86,6 +86,8 @@ actions! {
     Cancel = "cancel", "cancel", "cancel";
     Clear = "clear", "clear", "clear the text (undo brings it back)";
     Provider = "provider", "provider", "switch execution provider (CPU / CUDA)";
+    Compare = "compare", "compare", "run the request on the deployed and the local model, side by side";
+    Bind = "bind", "bind", "pick an InferenceService to compare this model with";
     Terminate = "terminate", "terminate", "terminate the run: kill running steps (spec.shutdown: Terminate)";
     Stop = "stop", "stop", "stop the run: running steps finish, no new ones (spec.shutdown: Stop)";
     Retry = "retry", "retry", "retry the failed run (KFP API)";

@@ -27,6 +27,7 @@ pub struct Config {
     pub onnx: OnnxConfig,
     pub kfp: KfpConfig,
     pub gpu: GpuConfig,
+    pub serving: ServingConfig,
     pub keymap: RawKeymap,
 }
 
@@ -46,6 +47,41 @@ impl Default for GpuConfig {
         GpuConfig {
             nvml_lib: None,
             sample_interval: 1.0,
+        }
+    }
+}
+
+/// Which path a test request to an InferenceService takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ServingVia {
+    /// The API server's service proxy to the predictor Service.
+    #[default]
+    ServiceProxy,
+    /// The Kubeflow endpoint (`[kfp] endpoint_url`, the Istio ingress
+    /// gateway) with the service's host, and the Dex session of
+    /// `[kfp] dex_login` or a bearer token from `token_env`.
+    Ingress,
+}
+
+/// `[serving]`: test requests to InferenceServices.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ServingConfig {
+    pub via: ServingVia,
+    /// With `via = "ingress"`: send `Authorization: Bearer` with the token
+    /// in this environment variable instead of the Dex session cookie.
+    pub token_env: Option<String>,
+    /// The longest wait for one answer, in seconds.
+    pub timeout_secs: f64,
+}
+
+impl Default for ServingConfig {
+    fn default() -> Self {
+        ServingConfig {
+            via: ServingVia::ServiceProxy,
+            token_env: None,
+            timeout_secs: 10.0,
         }
     }
 }
@@ -281,6 +317,20 @@ mod tests {
         assert_eq!(c.gpu.interval(), std::time::Duration::from_secs(2));
         let c = Config::parse("[gpu]\nsample_interval = -3\n", "c.toml").expect("parses");
         assert_eq!(c.gpu.interval(), std::time::Duration::from_secs(1));
+    }
+
+    #[test]
+    fn serving_path_is_configurable() {
+        assert_eq!(Config::default().serving.via, ServingVia::ServiceProxy);
+        let c = Config::parse(
+            "[serving]\nvia = \"ingress\"\ntoken_env = \"KF_TOKEN\"\ntimeout_secs = 10\n",
+            "c.toml",
+        )
+        .expect("parses");
+        assert_eq!(c.serving.via, ServingVia::Ingress);
+        assert_eq!(c.serving.token_env.as_deref(), Some("KF_TOKEN"));
+        assert_eq!(c.serving.timeout_secs, 10.0);
+        assert!(Config::parse("[serving]\nvia = \"carrier-pigeon\"\n", "c.toml").is_err());
     }
 
     #[test]

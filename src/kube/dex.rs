@@ -305,6 +305,23 @@ async fn fresh(url: &str, login_name: &str) -> Result<Session, ApiFailure> {
     Ok(s)
 }
 
+/// The session cookie of `login_name` at `url`: the one kept, or a fresh
+/// login (password from [`PASSWORD_ENV`]) when there is none or `renew`.
+pub async fn session_cookie(
+    url: &str,
+    login_name: &str,
+    renew: bool,
+) -> Result<String, ApiFailure> {
+    let key = (url.to_string(), login_name.to_string());
+    if !renew && let Some(s) = sessions().lock().ok().and_then(|m| m.get(&key).cloned()) {
+        return Ok(s.cookie);
+    }
+    if let Ok(mut m) = sessions().lock() {
+        m.remove(&key);
+    }
+    Ok(fresh(url, login_name).await?.cookie)
+}
+
 /// One KFP API request through the endpoint: logs in first when there is
 /// no session, and once more when the cookie has expired.
 pub async fn request(

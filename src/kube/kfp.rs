@@ -6,7 +6,7 @@ use kube::Client;
 use serde_json::Value;
 
 use super::errors::ApiFailure;
-use super::types::ApiOp;
+use super::types::{ApiOp, ProxyAnswer};
 
 /// Where the KFP API server is: namespace, Service and port.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -67,10 +67,11 @@ impl Endpoint {
         ApiOp::Proxy {
             namespace: self.namespace.clone(),
             service: self.service.clone(),
-            port: self.port,
+            port: Some(self.port.to_string()),
             method,
             path,
             body,
+            answer: ProxyAnswer::Json,
         }
     }
 
@@ -151,7 +152,22 @@ pub async fn request(
     path: &str,
     body: Option<Value>,
 ) -> Result<Value, ApiFailure> {
-    let uri = format!("/api/v1/namespaces/{namespace}/services/{service}:{port}/proxy{path}");
+    let port = port.to_string();
+    request_at(client, namespace, service, Some(&port), method, path, body).await
+}
+
+/// [`request`] with the port by name or number (`None`: the first).
+pub async fn request_at(
+    client: Client,
+    namespace: &str,
+    service: &str,
+    port: Option<&str>,
+    method: &str,
+    path: &str,
+    body: Option<Value>,
+) -> Result<Value, ApiFailure> {
+    let uri = super::proxy::proxy_uri(namespace, service, port, path);
+    let port = port.unwrap_or_default();
     let bytes = body.map(|b| b.to_string().into_bytes()).unwrap_or_default();
     let req = http::Request::builder()
         .method(method)
@@ -169,7 +185,12 @@ pub async fn request(
 
 /// A failure through the service proxy, said of the service rather than
 /// of the API server (a 503 there means the service has no ready pod).
-fn in_words(f: ApiFailure, service: &str, namespace: &str, port: u16) -> ApiFailure {
+fn in_words(
+    f: ApiFailure,
+    service: &str,
+    namespace: &str,
+    port: impl std::fmt::Display,
+) -> ApiFailure {
     let at = format!("{service}.{namespace}:{port}");
     let message = match f.code {
         Some(503) => format!(
@@ -186,7 +207,12 @@ fn in_words(f: ApiFailure, service: &str, namespace: &str, port: u16) -> ApiFail
 
 /// The JSON of an answer, or a plain message when it is not JSON (an HTML
 /// login page, a proxy's error page).
-pub fn parse(service: &str, namespace: &str, port: u16, text: &str) -> Result<Value, ApiFailure> {
+pub fn parse(
+    service: &str,
+    namespace: &str,
+    port: impl std::fmt::Display,
+    text: &str,
+) -> Result<Value, ApiFailure> {
     if text.trim().is_empty() {
         return Ok(Value::Object(serde_json::Map::new()));
     }

@@ -13,6 +13,7 @@ pub mod kinds;
 pub mod logs;
 pub mod ops;
 pub mod portforward;
+pub mod proxy;
 pub mod quantity;
 pub mod slim;
 pub mod types;

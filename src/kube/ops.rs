@@ -12,7 +12,8 @@ use serde_json::Value;
 
 use super::errors::ApiFailure;
 use super::kinds::Kind;
-use super::types::{Access, AccessKey, ApiOp, PatchBody};
+use super::proxy;
+use super::types::{Access, AccessKey, ApiOp, PatchBody, ProxyAnswer};
 
 const TIME_LIMIT: Duration = Duration::from_secs(30);
 
@@ -109,7 +110,32 @@ async fn perform_inner(client: Client, op: ApiOp) -> Result<Value, ApiFailure> {
             method,
             path,
             body,
-        } => super::kfp::request(client, &namespace, &service, port, method, &path, body).await,
+            answer,
+        } => match answer {
+            ProxyAnswer::Json => {
+                super::kfp::request_at(
+                    client,
+                    &namespace,
+                    &service,
+                    port.as_deref(),
+                    method,
+                    &path,
+                    body,
+                )
+                .await
+            }
+            ProxyAnswer::Raw { limit } => {
+                let req = proxy::ServiceRequest {
+                    namespace: &namespace,
+                    service: &service,
+                    port: port.as_deref(),
+                    method,
+                    path: &path,
+                    body: body.as_ref(),
+                };
+                proxy::service(client, req, limit).await
+            }
+        },
         ApiOp::Ingress {
             url,
             login,
@@ -117,79 +143,27 @@ async fn perform_inner(client: Client, op: ApiOp) -> Result<Value, ApiFailure> {
             path,
             body,
         } => super::dex::request(&url, &login, method, &path, body).await,
-        ApiOp::ServiceProxy {
-            namespace,
-            service,
-            port,
+        ApiOp::Gateway {
+            url,
+            host,
+            auth,
+            method,
             path,
             body,
-        } => service_proxy(client, &namespace, &service, port.as_deref(), &path, body).await,
+            limit,
+        } => {
+            let req = proxy::GatewayRequest {
+                url: &url,
+                host: &host,
+                auth: &auth,
+                method,
+                path: &path,
+                body: body.as_ref(),
+            };
+            proxy::gateway(req, limit).await
+        }
         ApiOp::CrdSchema { kind, cache } => super::crd::schema(client, kind, &cache).await,
     }
-}
-
-/// The longest a proxied service request may take.
-pub const PROXY_TIME_LIMIT: Duration = Duration::from_secs(10);
-
-/// POSTs `body` to `path` of a Service through the API server's service
-/// proxy and returns the answer as data: `{status, content_type, body,
-/// latency_ms}`. Only a failure to get any answer is an error.
-pub async fn service_proxy(
-    client: Client,
-    namespace: &str,
-    service: &str,
-    port: Option<&str>,
-    path: &str,
-    body: String,
-) -> Result<Value, ApiFailure> {
-    let target = match port {
-        Some(p) => format!("{service}:{p}"),
-        None => service.to_string(),
-    };
-    let uri = format!(
-        "/api/v1/namespaces/{namespace}/services/{target}/proxy{}",
-        if path.starts_with('/') {
-            path.to_string()
-        } else {
-            format!("/{path}")
-        }
-    );
-    let req = http::Request::post(uri)
-        .header(http::header::CONTENT_TYPE, "application/json")
-        .body(kube::client::Body::from(body.into_bytes()))
-        .map_err(|e| ApiFailure::local("Invalid", e.to_string()))?;
-    let started = std::time::Instant::now();
-    let answer = async {
-        let resp = client.send(req).await?;
-        let status = resp.status().as_u16();
-        let content_type = resp
-            .headers()
-            .get(http::header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default()
-            .to_string();
-        let bytes = resp.into_body().collect_bytes().await?;
-        Ok::<_, kube::Error>((status, content_type, bytes))
-    };
-    let (status, content_type, bytes) = match tokio::time::timeout(PROXY_TIME_LIMIT, answer).await {
-        Ok(r) => r?,
-        Err(_) => {
-            return Err(ApiFailure::local(
-                "Timeout",
-                format!(
-                    "service {namespace}/{service} did not answer within {}s",
-                    PROXY_TIME_LIMIT.as_secs()
-                ),
-            ));
-        }
-    };
-    let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
-    Ok(serde_json::json!({
-        "status": status,
-        "content_type": content_type,
-        "body": String::from_utf8_lossy(&bytes),
-        "latency_ms": latency_ms,
-    }))
 }
 
 /// Asks the server whether the current user may `verb` the kind there.

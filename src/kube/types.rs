@@ -191,14 +191,18 @@ pub enum ApiOp {
         target: ObjRef,
     },
     /// An HTTP request to an in-cluster Service through the API server's
-    /// service proxy (the KFP API); the answer is its JSON.
+    /// service proxy: the KFP API (answer [`ProxyAnswer::Json`]) and the
+    /// predictors of InferenceServices ([`ProxyAnswer::Raw`]).
     Proxy {
         namespace: String,
         service: String,
-        port: u16,
+        /// Port name or number; `None` takes the Service's first port.
+        port: Option<String>,
         method: &'static str,
+        /// Path after `/proxy` (starts with `/`).
         path: String,
         body: Option<serde_json::Value>,
+        answer: ProxyAnswer,
     },
     /// A KFP API request through the Kubeflow endpoint (Istio ingress)
     /// after a Dex login as `login` (see `kube::dex`).
@@ -209,17 +213,18 @@ pub enum ApiOp {
         path: String,
         body: Option<serde_json::Value>,
     },
-    /// An HTTP POST to an in-cluster Service through the API server's
-    /// service proxy. The answer is `{status, content_type, body,
-    /// latency_ms}` whatever the status (the service's own errors are data).
-    ServiceProxy {
-        namespace: String,
-        service: String,
-        /// Port name or number; `None` takes the first port.
-        port: Option<String>,
-        /// Path after `/proxy` (starts with `/`).
+    /// An HTTP request to an InferenceService through the Kubeflow
+    /// endpoint (Istio ingress gateway at `url`) with the service's `host`
+    /// in the Host header and the gateway's credentials. The answer is as
+    /// [`ProxyAnswer::Raw`]'s.
+    Gateway {
+        url: String,
+        host: String,
+        auth: GatewayAuth,
+        method: &'static str,
         path: String,
-        body: String,
+        body: Option<serde_json::Value>,
+        limit: std::time::Duration,
     },
     /// The `openAPIV3Schema` of `kind` from its CRD (see `kube::crd`),
     /// cached under `cache` (cluster, user and context).
@@ -227,6 +232,27 @@ pub enum ApiOp {
         kind: &'static Kind,
         cache: String,
     },
+}
+
+/// What a [`ApiOp::Proxy`] answers with.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum ProxyAnswer {
+    /// The answer's JSON; a status that is not 2xx, or a body that is not
+    /// JSON, is an error in words.
+    Json,
+    /// `{status, content_type, body, latency_ms}` whatever the status (the
+    /// service's own errors are data); only no answer within `limit` (or
+    /// none at all) is an error.
+    Raw { limit: std::time::Duration },
+}
+
+/// The credentials an Istio ingress gateway takes.
+#[derive(Debug, Clone, PartialEq)]
+pub enum GatewayAuth {
+    /// The Dex session of this login (see `kube::dex`).
+    Dex { login: String },
+    /// A bearer token, from the environment variable named.
+    BearerEnv(String),
 }
 
 impl ApiOp {
@@ -260,7 +286,8 @@ impl ApiOp {
                 ..
             } => {
                 let path = path.split('?').next().unwrap_or(path);
-                format!("{method} {service}.{namespace}:{port}{path}")
+                let port = port.as_deref().map(|p| format!(":{p}")).unwrap_or_default();
+                format!("{method} {service}.{namespace}{port}{path}")
             }
             ApiOp::Ingress {
                 url, method, path, ..
@@ -268,12 +295,13 @@ impl ApiOp {
                 let path = path.split('?').next().unwrap_or(path);
                 format!("{method} {url}/pipeline{path}")
             }
-            ApiOp::ServiceProxy {
-                namespace,
-                service,
+            ApiOp::Gateway {
+                url,
+                host,
+                method,
                 path,
                 ..
-            } => format!("POST {path} to service {namespace}/{service}"),
+            } => format!("{method} {path} to {host} via {url}"),
             ApiOp::CrdSchema { kind, .. } => {
                 format!("read the {} CRD", crate::kube::crd::crd_name(kind))
             }

@@ -567,6 +567,13 @@ impl View for OnnxView {
             Action::Run => self.submit(false, cx),
             Action::Bench => self.submit(true, cx),
             Action::Template => self.template(cx),
+            Action::Bind => match self.model_info() {
+                // Pick an InferenceService to compare this model with.
+                Some(info) => cx.push(Box::new(super::serving::IsvcView::binding(
+                    &info.path.display().to_string(),
+                ))),
+                None => cx.error("no model is loaded: ctrl-o opens one"),
+            },
             Action::Open => {
                 self.focus = Focus::Open;
                 self.selected = 0;

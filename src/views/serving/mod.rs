@@ -6,9 +6,13 @@
 //! URLs, predictor pods and events; `l` there reads the `kserve-container`
 //! log.
 
+pub mod answer;
+pub mod bench;
+pub mod compare;
 pub mod detail;
 pub mod model;
 pub mod remote;
+mod render;
 
 use std::any::Any;
 use std::sync::Arc;
@@ -147,12 +151,22 @@ pub fn act_on(row: &IsvcRow, action: Action, cx: &mut Cx) {
             row.obj.clone(),
         ))),
         Action::Logs => cx.push(Box::new(detail::IsvcDetail::new(row.obj.clone(), true))),
-        Action::Run => cx.push(Box::new(remote::RemoteInferView::new(
-            columns::namespace(&row.obj),
-            columns::name(&row.obj),
-            row.predictor.is_v2(),
-        ))),
+        Action::Run => cx.push(Box::new(remote_view(row, None))),
         _ => {}
+    }
+}
+
+/// The test pane of a service, with a local model to compare with.
+pub fn remote_view(row: &IsvcRow, local: Option<&str>) -> remote::RemoteInferView {
+    let v = remote::RemoteInferView::new(
+        columns::namespace(&row.obj),
+        columns::name(&row.obj),
+        row.predictor.is_v2(),
+    )
+    .with_url(columns::str_at(&row.obj, "/status/url").map(String::from));
+    match local {
+        Some(path) => v.with_local(path),
+        None => v,
     }
 }
 
@@ -161,6 +175,8 @@ pub struct IsvcView {
     pub table: TableState<IsvcRow>,
     seen: Option<(Scope, Option<String>, u64)>,
     dirty: bool,
+    /// A local model (from `:onnx`) to bind to the service picked here.
+    pub bind: Option<String>,
 }
 
 impl Default for IsvcView {
@@ -169,11 +185,21 @@ impl Default for IsvcView {
             table: TableState::default(),
             seen: None,
             dirty: true,
+            bind: None,
         }
     }
 }
 
 impl IsvcView {
+    /// The list as a picker: enter or `t` opens the picked service's test
+    /// pane with the local model `path` to compare with.
+    pub fn binding(path: &str) -> IsvcView {
+        IsvcView {
+            bind: Some(path.to_string()),
+            ..IsvcView::default()
+        }
+    }
+
     pub fn selected(&self) -> Option<&IsvcRow> {
         self.table.selected_row()
     }
@@ -189,7 +215,10 @@ const HINTS: &[Action] = &[
 
 impl View for IsvcView {
     fn title(&self) -> String {
-        "inferenceservices".into()
+        match &self.bind {
+            Some(p) => format!("bind {p} to an inferenceservice"),
+            None => "inferenceservices".into(),
+        }
     }
 
     fn layers(&self) -> &'static [&'static str] {
@@ -212,6 +241,19 @@ impl View for IsvcView {
         }
         if table_order(&mut self.table, model.columns().len(), action) {
             self.dirty = true;
+            return Handled::Yes;
+        }
+        if let Some(path) = &self.bind
+            && matches!(action, Action::Enter | Action::Run)
+        {
+            match self.selected() {
+                Some(row) => {
+                    let view = remote_view(row, Some(path));
+                    cx.pop();
+                    cx.push(Box::new(view));
+                }
+                None => cx.info("no InferenceService selected"),
+            }
             return Handled::Yes;
         }
         match action {

@@ -1,186 +1,133 @@
 //! Test inference against a deployed InferenceService: the ONNX pane's
-//! request format and keys (ctrl-r sends, ctrl-l clears), sent through the
-//! API server's service proxy to the predictor Service. The request goes
-//! as KServe v1 (`{"instances": …}` to `/v1/models/{name}:predict`) or
-//! Open Inference Protocol v2 (`{"inputs": …}` to
-//! `/v2/models/{name}/infer`), chosen by the request's top-level key. The
-//! answer shows with its status code and latency; an error shows its
-//! status and the body's message, and the request text stays as typed.
+//! request format and keys (ctrl-r sends, ctrl-l clears), sent as KServe
+//! v1 (`{"instances": …}` to `/v1/models/{name}:predict`) or Open
+//! Inference Protocol v2 (`{"inputs": …}` to `/v2/models/{name}/infer`),
+//! chosen by the request's top-level key. The request goes through the
+//! API server's service proxy to the predictor Service, or, with
+//! `[serving] via = "ingress"`, through the Kubeflow endpoint's Istio
+//! gateway with the service's host and the Dex session (or a bearer
+//! token); the header says which.
+//!
+//! With a local model as well (bound from the `:onnx` pane, or picked
+//! here with ctrl-o), ctrl-e runs the same request on both, the local one
+//! on the ONNX worker, and shows the answers side by side with the
+//! differences marked. ctrl-b benchmarks the deployed model: N requests,
+//! sequential or with a bounded number in flight, every answer a message.
+//! An error shows its status and the body's message; the request text
+//! stays as typed.
 
 use std::any::Any;
+use std::path::PathBuf;
 
 use crossterm::event::KeyEvent;
 use ratatui::buffer::Buffer;
-use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph, Widget, Wrap};
+use ratatui::layout::Rect;
 use ratatui_textarea::TextArea;
-use serde_json::{Value, json};
+use serde_json::Value;
 
+mod bench_flow;
+mod via;
+
+pub use super::answer::{Answer, Protocol, answer, body_message, example_request, route};
+use super::bench::{self, RemoteBench};
+use super::compare::{self, Comparison};
 use crate::app::action::Action;
+use crate::app::effect::{Effect, Payload};
+use crate::app::line::LineInput;
 use crate::app::state::State;
-use crate::kube::errors::ApiFailure;
-use crate::kube::types::ApiOp;
+use crate::kube::types::GatewayAuth;
+use crate::onnx::pane::{BrowseReply, PaneRequest};
+use crate::onnx::{ExampleModel, LoadOptions, OnnxCommand, OnnxEvent, RunResult};
 use crate::views::{Cx, Handled, View, ViewEvent};
 
-/// The iris example request shipped with the models.
-const IRIS_REQUEST: &str = include_str!("../../../assets/models/iris_logreg.input.json");
-
-/// Which protocol a request speaks.
+/// Where the keys go.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Protocol {
-    V1,
-    V2,
+pub enum Focus {
+    Editor,
+    /// The local model list (ctrl-o).
+    Pick,
+    /// The benchmark's two fields (ctrl-b).
+    BenchForm,
 }
 
-/// The path a request goes to, by its top-level key.
-pub fn route(model: &str, request: &str) -> Result<(Protocol, String), String> {
-    let v: Value =
-        serde_json::from_str(request).map_err(|e| format!("the request is not JSON: {e}"))?;
-    if v.get("instances").is_some() {
-        Ok((Protocol::V1, format!("/v1/models/{model}:predict")))
-    } else if v.get("inputs").is_some() {
-        Ok((Protocol::V2, format!("/v2/models/{model}/infer")))
-    } else {
-        Err("the request is neither KServe v1 (\"instances\") nor Open Inference Protocol v2 (\"inputs\")".into())
-    }
+/// What the lower pane shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pane {
+    Answer,
+    Compare,
+    Bench,
 }
 
-/// The example request in the service's protocol.
-pub fn example_request(v2: bool) -> String {
-    let v1: Value = serde_json::from_str(IRIS_REQUEST).unwrap_or_else(|_| json!({"instances": []}));
-    if !v2 {
-        return serde_json::to_string_pretty(&v1).unwrap_or_default();
-    }
-    let rows: Vec<Value> = v1
-        .get("instances")
-        .and_then(Value::as_array)
-        .cloned()
-        .unwrap_or_default();
-    let data: Vec<Value> = rows
-        .iter()
-        .flat_map(|r| r.as_array().cloned().unwrap_or_default())
-        .collect();
-    serde_json::to_string_pretty(&json!({"inputs": [{
-        "name": "features", "datatype": "FP32", "shape": [rows.len(), 4], "data": data}]}))
-    .unwrap_or_default()
-}
-
-/// What a service answered, in words.
+/// The local model compared with.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Answer {
-    /// HTTP status; `None` when no answer came (timeout, connection).
-    pub status: Option<u16>,
-    pub latency_ms: Option<f64>,
-    /// One line: "ok", or why not.
-    pub summary: String,
-    /// The body, pretty-printed when it is JSON.
-    pub body: Vec<String>,
-    pub ok: bool,
+pub enum LocalStatus {
+    Loading,
+    Ready,
+    Failed(String),
 }
 
-/// The message an error body carries: KServe's `{"error": …}`, a
-/// Kubernetes Status `message`, an HTML page's title and text, or the text.
-pub fn body_message(body: &str) -> String {
-    if let Ok(v) = serde_json::from_str::<Value>(body) {
-        for key in ["error", "message", "detail"] {
-            if let Some(m) = v.get(key).and_then(Value::as_str) {
-                return m.to_string();
-            }
-        }
-        return v.to_string().chars().take(200).collect();
-    }
-    if body.trim_start().starts_with('<') {
-        let mut text = String::new();
-        let mut in_tag = false;
-        for c in body.chars() {
-            match c {
-                '<' => {
-                    in_tag = true;
-                    text.push(' ');
-                }
-                '>' => in_tag = false,
-                c if !in_tag => text.push(c),
-                _ => {}
-            }
-        }
-        let words: Vec<&str> = text.split_whitespace().collect();
-        return format!(
-            "(HTML) {}",
-            words.join(" ").chars().take(200).collect::<String>()
-        );
-    }
-    body.trim().chars().take(200).collect()
+#[derive(Debug, Clone, PartialEq)]
+pub struct Local {
+    pub path: PathBuf,
+    pub status: LocalStatus,
 }
 
-/// Reads the service proxy's answer.
-pub fn answer(protocol: Protocol, result: &Result<Value, ApiFailure>) -> Answer {
-    let v = match result {
-        Ok(v) => v,
-        Err(e) => {
-            return Answer {
-                status: e.code,
-                latency_ms: None,
-                summary: format!("no answer: {}", e.message),
-                body: Vec::new(),
-                ok: false,
-            };
-        }
-    };
-    let status = v.get("status").and_then(Value::as_u64).map(|s| s as u16);
-    let latency_ms = v.get("latency_ms").and_then(Value::as_f64);
-    let body = v.get("body").and_then(Value::as_str).unwrap_or_default();
-    let parsed = serde_json::from_str::<Value>(body).ok();
-    let lines: Vec<String> = match &parsed {
-        Some(j) => serde_json::to_string_pretty(j)
-            .unwrap_or_default()
-            .lines()
-            .map(String::from)
-            .collect(),
-        None => body.lines().map(String::from).collect(),
-    };
-    let code = status.unwrap_or(0);
-    let (ok, summary) = if !(200..300).contains(&code) {
-        (false, format!("HTTP {code}: {}", body_message(body)))
-    } else {
-        let want = match protocol {
-            Protocol::V1 => "predictions",
-            Protocol::V2 => "outputs",
-        };
-        match parsed {
-            Some(j) if j.get(want).is_some() => (true, format!("HTTP {code} OK")),
-            _ => (
-                false,
-                format!(
-                    "HTTP {code}, but the answer has no \"{want}\": not a {} response",
-                    if protocol == Protocol::V1 {
-                        "KServe v1"
-                    } else {
-                        "v2"
-                    }
-                ),
-            ),
-        }
-    };
-    Answer {
-        status,
-        latency_ms,
-        summary,
-        body: lines,
-        ok,
+impl Local {
+    pub fn name(&self) -> String {
+        self.path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| self.path.display().to_string())
     }
+}
+
+/// One request on both models.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CompareRun {
+    pub remote_id: u64,
+    pub local_id: u64,
+    pub protocol: Protocol,
+    pub remote: Option<Answer>,
+    pub local: Option<Result<RunResult, String>>,
+    pub result: Option<Comparison>,
+}
+
+/// Which path requests take, from the configuration.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Via {
+    ServiceProxy,
+    Gateway {
+        url: String,
+        host: String,
+        auth: GatewayAuth,
+    },
 }
 
 pub struct RemoteInferView {
     pub namespace: String,
     pub model: String,
     pub service: String,
+    /// The InferenceService's URL (`status.url`): its host for the gateway.
+    pub url: Option<String>,
     pub editor: TextArea<'static>,
     pub answer: Option<Answer>,
     /// The request in flight: (id, protocol, path).
     pending: Option<(u64, Protocol, String)>,
     /// The path of the last request sent.
     pub last_path: Option<String>,
+    pub focus: Focus,
+    pub pane: Pane,
+    pub local: Option<Local>,
+    pub examples: Vec<ExampleModel>,
+    browse_id: u64,
+    pub pick: usize,
+    pub compare: Option<CompareRun>,
+    pub bench: Option<RemoteBench>,
+    bench_request: Option<(String, Value)>,
+    pub bench_requests: LineInput,
+    pub bench_concurrency: LineInput,
+    pub bench_field: usize,
+    onnx_started: bool,
 }
 
 impl RemoteInferView {
@@ -190,11 +137,40 @@ impl RemoteInferView {
             namespace: namespace.to_string(),
             model: model.to_string(),
             service: format!("{model}-predictor"),
+            url: None,
             editor: TextArea::new(text.lines().map(String::from).collect()),
             answer: None,
             pending: None,
             last_path: None,
+            focus: Focus::Editor,
+            pane: Pane::Answer,
+            local: None,
+            examples: Vec::new(),
+            browse_id: 0,
+            pick: 0,
+            compare: None,
+            bench: None,
+            bench_request: None,
+            bench_requests: LineInput::new(&bench::DEFAULT_REQUESTS.to_string()),
+            bench_concurrency: LineInput::new("1"),
+            bench_field: 0,
+            onnx_started: false,
         }
+    }
+
+    /// With the InferenceService's URL (for the ingress path).
+    pub fn with_url(mut self, url: Option<String>) -> RemoteInferView {
+        self.url = url;
+        self
+    }
+
+    /// With a local model to compare with, loaded when the view starts.
+    pub fn with_local(mut self, path: impl Into<PathBuf>) -> RemoteInferView {
+        self.local = Some(Local {
+            path: path.into(),
+            status: LocalStatus::Loading,
+        });
+        self
     }
 
     pub fn request_text(&self) -> String {
@@ -205,34 +181,216 @@ impl RemoteInferView {
         self.pending.is_some()
     }
 
+    /// The request's protocol, path and JSON, or why it is not sent.
+    fn prepare(&self) -> Result<(Protocol, String, Value), String> {
+        let text = self.request_text();
+        let (protocol, path) = route(&self.model, &text)?;
+        let body: Value =
+            serde_json::from_str(&text).map_err(|e| format!("the request is not JSON: {e}"))?;
+        Ok((protocol, path, body))
+    }
+
+    /// Sends the request; returns its id and protocol.
+    fn send_request(&mut self, cx: &mut Cx) -> Option<(u64, Protocol)> {
+        let prepared = self
+            .prepare()
+            .and_then(|(p, path, body)| Ok((p, path.clone(), self.op(cx, &path, body)?)));
+        match prepared {
+            Err(why) => {
+                self.answer = Some(Answer::unsent(why));
+                self.pane = Pane::Answer;
+                None
+            }
+            Ok((protocol, path, op)) => {
+                let id = cx.api(op);
+                self.last_path = Some(path.clone());
+                self.pending = Some((id, protocol, path));
+                Some((id, protocol))
+            }
+        }
+    }
+
     fn send(&mut self, cx: &mut Cx) {
         if self.busy() {
             cx.info("a request is already on its way");
             return;
         }
-        let text = self.request_text();
-        match route(&self.model, &text) {
-            Err(why) => {
-                self.answer = Some(Answer {
-                    status: None,
-                    latency_ms: None,
-                    summary: why,
-                    body: Vec::new(),
-                    ok: false,
-                });
+        self.pane = Pane::Answer;
+        self.send_request(cx);
+    }
+
+    fn worker(cx: &mut Cx, request: PaneRequest) {
+        cx.out.effects.push(Effect::Worker(Payload::new(request)));
+    }
+
+    fn start_onnx(&mut self, cx: &mut Cx) {
+        if self.onnx_started {
+            return;
+        }
+        self.onnx_started = true;
+        Self::worker(
+            cx,
+            PaneRequest::Engine(OnnxCommand::Init {
+                library: cx.config.onnx.runtime_library.clone(),
+            }),
+        );
+    }
+
+    fn load_local(&mut self, path: PathBuf, cx: &mut Cx) {
+        self.start_onnx(cx);
+        self.local = Some(Local {
+            path: path.clone(),
+            status: LocalStatus::Loading,
+        });
+        Self::worker(
+            cx,
+            PaneRequest::Engine(OnnxCommand::Load {
+                path,
+                options: LoadOptions::default(),
+            }),
+        );
+    }
+
+    /// The same request on the deployed and the local model.
+    fn compare(&mut self, cx: &mut Cx) {
+        let Some(local) = self.local.clone() else {
+            cx.error("no local model to compare with: ctrl-o picks one");
+            return;
+        };
+        if let LocalStatus::Failed(why) = &local.status {
+            cx.error(format!("the local model did not load: {why}"));
+            return;
+        }
+        if self.busy() {
+            cx.info("a request is already on its way");
+            return;
+        }
+        let Some((remote_id, protocol)) = self.send_request(cx) else {
+            return;
+        };
+        // The worker holds one model: load this one again (cheap when it is
+        // loaded already) so the run is on it whatever the :onnx pane did.
+        self.load_local(local.path.clone(), cx);
+        let local_id = cx.id();
+        Self::worker(
+            cx,
+            PaneRequest::Engine(OnnxCommand::Run {
+                request_id: local_id,
+                text: self.request_text(),
+            }),
+        );
+        self.compare = Some(CompareRun {
+            remote_id,
+            local_id,
+            protocol,
+            remote: None,
+            local: None,
+            result: None,
+        });
+        self.pane = Pane::Compare;
+    }
+
+    fn finish_compare(&mut self) {
+        let Some(c) = &mut self.compare else { return };
+        if let (Some(remote), Some(Ok(local))) = (&c.remote, &c.local)
+            && c.result.is_none()
+        {
+            if !remote.ok {
+                return;
             }
-            Ok((protocol, path)) => {
-                let id = cx.api(ApiOp::ServiceProxy {
-                    namespace: self.namespace.clone(),
-                    service: self.service.clone(),
-                    port: None,
-                    path: path.clone(),
-                    body: text,
-                });
-                self.last_path = Some(path.clone());
-                self.pending = Some((id, protocol, path));
+            let r = remote
+                .json
+                .as_ref()
+                .map(|j| compare::remote_side(c.protocol, j))
+                .unwrap_or_default();
+            c.result = Some(compare::compare(&compare::local_side(local), &r));
+        }
+    }
+
+    fn on_onnx(&mut self, event: &OnnxEvent) -> Handled {
+        match event {
+            OnnxEvent::Loaded(info) => {
+                if let Some(l) = &mut self.local
+                    && l.path == info.path
+                {
+                    l.status = LocalStatus::Ready;
+                }
+                // The :onnx pane below may want to know too.
+                Handled::No
+            }
+            OnnxEvent::LoadFailed { path, error } => {
+                if let Some(l) = &mut self.local
+                    && l.path == *path
+                {
+                    l.status = LocalStatus::Failed(error.to_string());
+                    if let Some(c) = &mut self.compare
+                        && c.local.is_none()
+                    {
+                        c.local = Some(Err(format!("the local model did not load: {error}")));
+                    }
+                }
+                Handled::No
+            }
+            OnnxEvent::RuntimeUnavailable(why) => {
+                if let Some(l) = &mut self.local {
+                    l.status = LocalStatus::Failed(why.clone());
+                }
+                if let Some(c) = &mut self.compare
+                    && c.local.is_none()
+                {
+                    c.local = Some(Err(why.clone()));
+                }
+                Handled::No
+            }
+            OnnxEvent::RunDone { request_id, result } => self.local_answer(*request_id, Ok(result)),
+            OnnxEvent::RunFailed { request_id, error } => {
+                self.local_answer(*request_id, Err(error.to_string()))
+            }
+            OnnxEvent::RunCancelled { request_id, reason } => {
+                self.local_answer(*request_id, Err(reason.to_string()))
+            }
+            _ => Handled::No,
+        }
+    }
+
+    fn local_answer(&mut self, id: u64, result: Result<&RunResult, String>) -> Handled {
+        match &mut self.compare {
+            Some(c) if c.local_id == id => {
+                c.local = Some(result.cloned());
+                self.finish_compare();
+                Handled::Yes
+            }
+            _ => Handled::No,
+        }
+    }
+
+    fn on_pick(&mut self, action: Action, cx: &mut Cx) -> Handled {
+        let choices = self.choices(cx.recent_models);
+        match action {
+            Action::Up => self.pick = self.pick.saturating_sub(1),
+            Action::Down => self.pick = (self.pick + 1).min(choices.len().saturating_sub(1)),
+            Action::Enter => {
+                if let Some(p) = choices.get(self.pick) {
+                    self.load_local(PathBuf::from(p), cx);
+                    self.focus = Focus::Editor;
+                }
+            }
+            Action::Back => self.focus = Focus::Editor,
+            _ => return Handled::No,
+        }
+        Handled::Yes
+    }
+
+    /// The local models offered: recent ones, then the shipped examples.
+    pub fn choices(&self, recent: &[String]) -> Vec<String> {
+        let mut out: Vec<String> = recent.to_vec();
+        for e in &self.examples {
+            let p = e.path.display().to_string();
+            if !out.contains(&p) {
+                out.push(p);
             }
         }
+        out
     }
 }
 
@@ -242,20 +400,68 @@ impl View for RemoteInferView {
     }
 
     fn layers(&self) -> &'static [&'static str] {
-        &["onnx"]
+        match self.focus {
+            Focus::Editor => &["isvc_test", "onnx"],
+            Focus::Pick | Focus::BenchForm => &["onnx_open"],
+        }
     }
 
     fn hints(&self) -> &'static [Action] {
-        &[Action::Run, Action::Clear, Action::Back]
+        match self.focus {
+            Focus::Editor => &[
+                Action::Run,
+                Action::Compare,
+                Action::Bench,
+                Action::Open,
+                Action::Clear,
+                Action::Back,
+            ],
+            Focus::Pick => &[Action::Enter, Action::Back],
+            Focus::BenchForm => &[Action::Enter, Action::NextField, Action::Back],
+        }
     }
 
     fn text_focus(&self) -> bool {
-        true
+        self.focus != Focus::Pick
+    }
+
+    fn sync(&mut self, cx: &mut Cx) {
+        if let Some(l) = &self.local
+            && l.status == LocalStatus::Loading
+            && !self.onnx_started
+        {
+            let path = l.path.clone();
+            self.load_local(path, cx);
+        }
     }
 
     fn on_action(&mut self, action: Action, cx: &mut Cx) -> Handled {
+        match self.focus {
+            Focus::Pick => return self.on_pick(action, cx),
+            Focus::BenchForm => return self.on_bench_form(action, cx),
+            Focus::Editor => {}
+        }
         match action {
             Action::Run => self.send(cx),
+            Action::Compare => self.compare(cx),
+            Action::Bench => self.open_bench_form(),
+            Action::Open => {
+                self.start_onnx(cx);
+                self.focus = Focus::Pick;
+                self.pick = 0;
+                self.browse_id = cx.id();
+                Self::worker(
+                    cx,
+                    PaneRequest::Browse {
+                        id: self.browse_id,
+                        partial: String::new(),
+                    },
+                );
+            }
+            Action::Cancel => match &mut self.bench {
+                Some(b) if !b.finished() => b.cancelled = true,
+                _ => cx.info("nothing is running"),
+            },
             Action::Clear => {
                 self.editor.select_all();
                 self.editor.cut();
@@ -266,109 +472,83 @@ impl View for RemoteInferView {
     }
 
     fn on_key(&mut self, key: KeyEvent, _cx: &mut Cx) -> Handled {
-        self.editor.input(key);
-        Handled::Yes
+        match self.focus {
+            Focus::Editor => {
+                self.editor.input(key);
+                Handled::Yes
+            }
+            Focus::BenchForm => {
+                let field = if self.bench_field == 0 {
+                    &mut self.bench_requests
+                } else {
+                    &mut self.bench_concurrency
+                };
+                if field.key(key) {
+                    Handled::Yes
+                } else {
+                    Handled::No
+                }
+            }
+            Focus::Pick => Handled::No,
+        }
     }
 
     fn on_paste(&mut self, text: &str, _cx: &mut Cx) -> Handled {
-        self.editor.insert_str(text);
+        if self.focus == Focus::Editor {
+            self.editor.insert_str(text);
+        }
         Handled::Yes
     }
 
-    fn on_event(&mut self, event: &ViewEvent, _cx: &mut Cx) -> Handled {
-        if let ViewEvent::Api { id, result } = event
-            && let Some((want, protocol, _)) = &self.pending
-            && want == id
-        {
-            self.answer = Some(answer(*protocol, result));
-            self.pending = None;
-            return Handled::Yes;
+    fn on_event(&mut self, event: &ViewEvent, cx: &mut Cx) -> Handled {
+        match event {
+            ViewEvent::Api { id, result } => {
+                let mut handled = Handled::No;
+                if let Some((want, protocol, _)) = &self.pending
+                    && want == id
+                {
+                    let a = answer(*protocol, result);
+                    if let Some(c) = &mut self.compare
+                        && c.remote_id == *id
+                    {
+                        c.remote = Some(a.clone());
+                    }
+                    self.answer = Some(a);
+                    self.pending = None;
+                    self.finish_compare();
+                    handled = Handled::Yes;
+                }
+                let protocol = self.bench_protocol();
+                if let Some(b) = &mut self.bench {
+                    let a = answer(protocol, result);
+                    if b.record(*id, a.status, a.ok, a.latency_ms, &a.summary) {
+                        self.pump_bench(cx);
+                        handled = Handled::Yes;
+                    }
+                }
+                handled
+            }
+            ViewEvent::Other(payload) => {
+                if let Some(e) = payload.get::<OnnxEvent>() {
+                    return self.on_onnx(e);
+                }
+                if let Some(reply) = payload.get::<BrowseReply>()
+                    && reply.id == self.browse_id
+                {
+                    self.examples = reply.examples.clone();
+                    return Handled::Yes;
+                }
+                Handled::No
+            }
+            _ => Handled::No,
         }
-        Handled::No
     }
 
     fn render(&self, state: &State, area: Rect, buf: &mut Buffer) {
-        let t = &state.theme;
-        let [head, editor, out] = Layout::vertical([
-            Constraint::Length(1),
-            Constraint::Percentage(45),
-            Constraint::Min(3),
-        ])
-        .areas(area);
-        let path = self.last_path.clone().unwrap_or_else(|| {
-            route(&self.model, &self.request_text())
-                .map(|r| r.1)
-                .unwrap_or_else(|_| "?".into())
-        });
-        Paragraph::new(Line::from(vec![
-            Span::styled(" POST ", t.title),
-            Span::styled(path, t.header_value),
-            Span::styled(
-                format!(
-                    " via API server service proxy → {}/{}",
-                    self.namespace, self.service
-                ),
-                t.dim,
-            ),
-        ]))
-        .render(head, buf);
-        let mut ed = self.editor.clone();
-        ed.set_block(
-            Block::default()
-                .borders(Borders::ALL)
-                .title(" request (ctrl-r send) "),
-        );
-        ed.render(editor, buf);
-        let mut lines: Vec<Line> = Vec::new();
-        match (&self.pending, &self.answer) {
-            (Some(_), _) => lines.push(Line::from(Span::styled("sending…", t.dim))),
-            (None, None) => lines.push(Line::from(Span::styled(
-                "ctrl-r sends the request to the deployed model",
-                t.dim,
-            ))),
-            (None, Some(a)) => {
-                let mut head = vec![Span::styled(
-                    a.summary.clone(),
-                    if a.ok { t.ok } else { t.error },
-                )];
-                if let Some(ms) = a.latency_ms {
-                    head.push(Span::styled(format!("  {ms:.1} ms"), t.dim));
-                }
-                lines.push(Line::from(head));
-                lines.extend(a.body.iter().map(|l| Line::from(l.clone())));
-            }
-        }
-        Paragraph::new(lines)
-            .wrap(Wrap { trim: false })
-            .block(Block::default().borders(Borders::ALL).title(" response "))
-            .render(out, buf);
+        super::render::remote(self, state, area, buf);
     }
 
     fn as_any(&self) -> &dyn Any {
         self
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn routes_and_messages() {
-        assert_eq!(
-            route("m", r#"{"instances": []}"#).map(|r| r.1),
-            Ok("/v1/models/m:predict".to_string())
-        );
-        assert_eq!(
-            route("m", &example_request(true)).map(|r| r.0),
-            Ok(Protocol::V2)
-        );
-        assert!(route("m", "{").is_err());
-        assert!(route("m", r#"{"x": 1}"#).unwrap_err().contains("neither"));
-        assert_eq!(body_message(r#"{"error": "boom"}"#), "boom");
-        assert_eq!(
-            body_message("<html><title>500</title><p>bad  thing</p></html>"),
-            "(HTML) 500 bad thing"
-        );
     }
 }

@@ -250,6 +250,17 @@ pub fn build(demo: &mut Demo) {
         Some("server-error"),
     );
     failing_inference_service(demo, ML_RESEARCH, "iris-onnx-v2", 1800);
+    // Ready, misbehaving the other ways deployed models do (see
+    // `proxy::kserve::Emulate`); after the others so their names stay.
+    for (name, emulate, age) in [
+        ("iris-retrained", "retrained", 3 * 86400),
+        ("iris-wrong-name", "wrong-name", 86400),
+        ("iris-overloaded", "overloaded", 7200),
+        ("iris-hang", "hang", 5400),
+        ("iris-custom", "custom-format", 3600),
+    ] {
+        inference_service(demo, ML_RESEARCH, name, age, Some(emulate));
+    }
     pod_default(
         demo,
         ML_RESEARCH,

@@ -87,7 +87,7 @@ fn login_form(state: &str, error: Option<&str>) -> Response {
     )
 }
 
-fn session_user(headers: &axum::http::HeaderMap) -> Option<String> {
+pub(crate) fn session_user(headers: &axum::http::HeaderMap) -> Option<String> {
     let l = logins().lock().ok()?;
     headers
         .get_all(header::COOKIE)

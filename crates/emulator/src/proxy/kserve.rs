@@ -11,9 +11,13 @@
 //! kftui's live tests check these answers against ONNX Runtime running the
 //! model file.
 //!
-//! A not Ready InferenceService has no endpoints (the proxy's 503). One
-//! annotated `serving.kftui.dev/emulate: server-error` answers every
-//! request with an HTML 500, as a broken custom predictor behind Envoy does.
+//! A not Ready InferenceService has no endpoints (the proxy's 503). The
+//! annotation `serving.kftui.dev/emulate` makes a Ready one misbehave the
+//! ways deployed models do ([`Emulate`]): an HTML 500 from a crashed model
+//! server, a 404 from a server that loaded the model under another name, a
+//! 503 from the sidecar, no answer at all, a custom server answering in
+//! neither protocol, or a retrained model whose answers differ from the
+//! model file's.
 
 use axum::response::Response;
 use futures::FutureExt;
@@ -26,6 +30,39 @@ use crate::resources;
 /// The annotation that makes a predictor answer errors.
 pub const EMULATE_ANNOTATION: &str = "serving.kftui.dev/emulate";
 
+/// How an annotated predictor misbehaves (the annotation's values).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Emulate {
+    /// `server-error`: every request answers an HTML 500.
+    ServerError,
+    /// `retrained`: the iris model with other coefficients (another class
+    /// for the second example row).
+    Retrained,
+    /// `wrong-name`: the model server loaded the model as `iris`, so every
+    /// request for the InferenceService's name is a 404.
+    WrongName,
+    /// `overloaded`: the sidecar answers 503 (plain text, as Envoy does).
+    Overloaded,
+    /// `hang`: never answers.
+    Hang,
+    /// `custom-format`: a custom server answering 200 in neither protocol.
+    CustomFormat,
+}
+
+impl Emulate {
+    pub fn parse(s: &str) -> Option<Emulate> {
+        Some(match s {
+            "server-error" => Emulate::ServerError,
+            "retrained" => Emulate::Retrained,
+            "wrong-name" => Emulate::WrongName,
+            "overloaded" => Emulate::Overloaded,
+            "hang" => Emulate::Hang,
+            "custom-format" => Emulate::CustomFormat,
+            _ => return None,
+        })
+    }
+}
+
 const CLASSES: [&str; 3] = ["setosa", "versicolor", "virginica"];
 // The model file's float32 values, written as onnx prints them.
 #[allow(clippy::excessive_precision)]
@@ -36,12 +73,25 @@ const COEFFICIENTS: [[f32; 4]; 3] = [
 ];
 #[allow(clippy::excessive_precision)]
 const INTERCEPTS: [f32; 3] = [9.839_426, 2.205_959_3, -12.045_38];
+/// The retrained model: virginica's intercept raised by 3, enough to turn
+/// the second example row (6.2, 2.9, 4.3, 1.3) from versicolor to virginica.
+#[allow(clippy::excessive_precision)]
+const RETRAINED_INTERCEPTS: [f32; 3] = [9.839_426, 2.205_959_3, -9.045_38];
 
 /// The iris model's class and probabilities for one row of four features.
 pub fn iris_predict(x: &[f32; 4]) -> (&'static str, [f32; 3]) {
+    predict_with(&INTERCEPTS, x)
+}
+
+/// The retrained iris model's answer.
+pub fn retrained_predict(x: &[f32; 4]) -> (&'static str, [f32; 3]) {
+    predict_with(&RETRAINED_INTERCEPTS, x)
+}
+
+fn predict_with(intercepts: &[f32; 3], x: &[f32; 4]) -> (&'static str, [f32; 3]) {
     let mut scores = [0f32; 3];
     for (k, s) in scores.iter_mut().enumerate() {
-        *s = INTERCEPTS[k] + (0..4).map(|i| COEFFICIENTS[k][i] * x[i]).sum::<f32>();
+        *s = intercepts[k] + (0..4).map(|i| COEFFICIENTS[k][i] * x[i]).sum::<f32>();
     }
     let max = scores.iter().cloned().fold(f32::MIN, f32::max);
     let exp: Vec<f32> = scores.iter().map(|s| (s - max).exp()).collect();
@@ -92,6 +142,18 @@ fn error(code: u16, msg: impl Into<String>) -> (u16, &'static str, String) {
 
 /// Answers one request to the predictor of InferenceService `model`.
 pub fn respond(model: &str, method: &str, path: &str, body: &[u8]) -> (u16, &'static str, String) {
+    respond_with(iris_predict, model, method, path, body)
+}
+
+type Predict = fn(&[f32; 4]) -> (&'static str, [f32; 3]);
+
+fn respond_with(
+    iris_predict: Predict,
+    model: &str,
+    method: &str,
+    path: &str,
+    body: &[u8],
+) -> (u16, &'static str, String) {
     let not_found = |name: &str| error(404, format!("Model with name {name} does not exist."));
     if let Some(rest) = path.strip_prefix("/v1/models/") {
         if let Some(name) = rest.strip_suffix(":predict") {
@@ -279,14 +341,33 @@ impl ServiceBackend for KServeBackend {
                     EMULATE_ANNOTATION.replace('/', "~1")
                 ))
                 .and_then(Value::as_str);
-            if emulate == Some("server-error") {
-                return reply(
+            let method = req.method.as_str();
+            let (code, ct, body) = match emulate.and_then(Emulate::parse) {
+                Some(Emulate::ServerError) => (
                     500,
                     "text/html",
-                    "<html><head><title>500 Internal Server Error</title></head><body><h1>Internal Server Error</h1><p>model server crashed: CUDA error: out of memory</p></body></html>\n",
-                );
-            }
-            let (code, ct, body) = respond(&name, req.method.as_str(), &req.path, &req.body);
+                    "<html><head><title>500 Internal Server Error</title></head><body><h1>Internal Server Error</h1><p>model server crashed: CUDA error: out of memory</p></body></html>\n".to_string(),
+                ),
+                Some(Emulate::Overloaded) => (
+                    503,
+                    "text/plain",
+                    "upstream connect error or disconnect/reset before headers. reset reason: connection termination".to_string(),
+                ),
+                Some(Emulate::Hang) => {
+                    tokio::time::sleep(std::time::Duration::from_secs(600)).await;
+                    (504, "text/plain", "upstream request timeout".to_string())
+                }
+                Some(Emulate::CustomFormat) => (
+                    200,
+                    "application/json",
+                    json!({"result": {"class": "setosa", "confidence": 0.98}, "served_by": "custom-flask-server"}).to_string(),
+                ),
+                Some(Emulate::WrongName) => respond("iris", method, &req.path, &req.body),
+                Some(Emulate::Retrained) => {
+                    respond_with(retrained_predict, &name, method, &req.path, &req.body)
+                }
+                None => respond(&name, method, &req.path, &req.body),
+            };
             reply(code, ct, body)
         }
         .boxed()
@@ -333,5 +414,15 @@ mod tests {
             .sum();
         assert!((p - 1.0).abs() < 1e-5);
         assert_eq!(respond("m", "GET", "/nothing", b"").0, 404);
+        // The retrained model differs on the second row only.
+        let (_, _, out) =
+            respond_with(retrained_predict, "m", "POST", "/v1/models/m:predict", body);
+        let v: Value = serde_json::from_str(&out).expect("json");
+        assert_eq!(
+            v["predictions"],
+            json!(["setosa", "virginica", "virginica"])
+        );
+        assert_eq!(Emulate::parse("hang"), Some(Emulate::Hang));
+        assert_eq!(Emulate::parse("nope"), None);
     }
 }

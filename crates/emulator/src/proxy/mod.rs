@@ -6,6 +6,7 @@
 
 pub mod dcgm;
 pub mod dex;
+pub mod ingress;
 pub mod jupyter;
 pub mod kfp;
 pub mod kserve;
@@ -128,7 +129,7 @@ fn split_target(s: &str) -> (&str, Option<&str>) {
     }
 }
 
-fn find_port(service: &Value, port: Option<&str>) -> Option<Value> {
+pub(crate) fn find_port(service: &Value, port: Option<&str>) -> Option<Value> {
     let ports = service.pointer("/spec/ports").and_then(Value::as_array)?;
     match port.filter(|p| !p.is_empty()) {
         None => ports.first().cloned(),

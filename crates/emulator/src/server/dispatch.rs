@@ -50,6 +50,9 @@ pub async fn handle(State(state): State<SharedState>, req: Request) -> Response 
     if let Some(code) = state.faults.current_failure() {
         return ApiError::injected(code).into_response();
     }
+    if crate::proxy::ingress::claims(&state, req.headers()) {
+        return crate::proxy::ingress::serve(state.clone(), req).await;
+    }
     if crate::proxy::dex::claims(req.uri().path()) {
         return crate::proxy::dex::serve(state.clone(), req).await;
     }
