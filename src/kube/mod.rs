@@ -11,6 +11,7 @@ pub mod kfp;
 pub mod kinds;
 pub mod logs;
 pub mod ops;
+pub mod pod;
 pub mod portforward;
 pub mod quantity;
 pub mod slim;
