@@ -321,7 +321,7 @@ async fn measure(scale: u32) {
 /// What each projected pod owns on the heap, by part (strings it shares
 /// through the interner are left out; its unique strings are counted).
 fn pod_breakdown(pods: &[Pod]) -> Vec<(&'static str, isize)> {
-    use kftui::kube::pod::{Container, ContainerStatus};
+    use kftui::kube::pod::{Container, ContainerStatus, State, Terminated};
     use std::mem::size_of;
     let text = |s: &str| s.len() + 16;
     let container = |c: &Container| {
@@ -330,8 +330,17 @@ fn pod_breakdown(pods: &[Pod]) -> Vec<(&'static str, isize)> {
             + (c.requests.len() + c.limits.len()) * 32
             + c.ports.len() * size_of::<kftui::kube::pod::Port>()
     };
-    // States are held inline; their words are interned.
-    let status = |_: &ContainerStatus| size_of::<ContainerStatus>();
+    // Words are interned; a termination and a last state are boxed.
+    let status = |c: &ContainerStatus| {
+        let boxed = |s: Option<&State>| match s {
+            Some(State::Terminated(_)) => size_of::<Terminated>(),
+            _ => 0,
+        };
+        size_of::<ContainerStatus>()
+            + boxed(c.state.as_ref())
+            + boxed(c.last_state.as_deref())
+            + c.last_state.as_ref().map_or(0, |_| size_of::<State>())
+    };
     let mut inline = 0;
     let mut unique = 0;
     let mut meta = 0;

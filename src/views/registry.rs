@@ -245,10 +245,11 @@ pub fn status_of(pod: &Pod) -> String {
                 reason: Some(reason),
                 ..
             }) => return reason.to_string(),
-            Some(State::Terminated {
-                reason: Some(reason),
-                ..
-            }) if &**reason != "Completed" => return reason.to_string(),
+            Some(s @ State::Terminated(_)) => {
+                if let Some(reason) = s.reason().filter(|r| *r != "Completed") {
+                    return reason.to_string();
+                }
+            }
             _ => {}
         }
     }

@@ -7,7 +7,7 @@ use jiff::Timestamp;
 use kube::api::{DynamicObject, ObjectMeta, TypeMeta};
 use serde_json::{Map, Value, json};
 
-use super::{Container, ContainerStatus, Owner, Pod, State, Str, intern};
+use super::{Container, ContainerStatus, Owner, Pod, State, Str, Terminated, intern};
 
 impl Pod {
     /// The projection of a pod held as a `DynamicObject` (tests, fixtures).
@@ -78,14 +78,15 @@ impl Pod {
                 put(&mut m, "startedAt", started_at.map(ts));
                 json!({ "running": m })
             }
-            State::Terminated {
-                exit_code,
-                signal,
-                reason,
-                message,
-                started_at,
-                finished_at,
-            } => {
+            State::Terminated(t) => {
+                let Terminated {
+                    exit_code,
+                    signal,
+                    reason,
+                    message,
+                    started_at,
+                    finished_at,
+                } = &**t;
                 let mut m = Map::new();
                 m.insert("exitCode".into(), Value::from(*exit_code));
                 put(&mut m, "signal", signal.map(Value::from));
@@ -107,7 +108,7 @@ impl Pod {
                         m.insert("restartCount".into(), Value::from(c.restart_count));
                         put(&mut m, "image", c.image.as_ref().map(s));
                         put(&mut m, "state", c.state.as_ref().map(state));
-                        put(&mut m, "lastState", c.last_state.as_ref().map(state));
+                        put(&mut m, "lastState", c.last_state.as_deref().map(state));
                         Value::Object(m)
                     })
                     .collect(),

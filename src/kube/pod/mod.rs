@@ -103,14 +103,19 @@ pub enum State {
     Running {
         started_at: Option<Timestamp>,
     },
-    Terminated {
-        exit_code: i64,
-        signal: Option<i64>,
-        reason: Option<Str>,
-        message: Option<Str>,
-        started_at: Option<Timestamp>,
-        finished_at: Option<Timestamp>,
-    },
+    /// Boxed: the rarer state, and the largest.
+    Terminated(Box<Terminated>),
+}
+
+/// A terminated container's state.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Terminated {
+    pub exit_code: i64,
+    pub signal: Option<i64>,
+    pub reason: Option<Str>,
+    pub message: Option<Str>,
+    pub started_at: Option<Timestamp>,
+    pub finished_at: Option<Timestamp>,
 }
 
 /// A container status of `status.containerStatuses` (and the init and
@@ -123,7 +128,8 @@ pub struct ContainerStatus {
     pub restart_count: i64,
     pub image: Option<Str>,
     pub state: Option<State>,
-    pub last_state: Option<State>,
+    /// Boxed: most containers never restarted.
+    pub last_state: Option<Box<State>>,
 }
 
 /// An owner reference.
@@ -274,18 +280,26 @@ impl Container {
 }
 
 impl State {
+    /// The termination, when the container terminated.
+    pub fn terminated(&self) -> Option<&Terminated> {
+        match self {
+            State::Terminated(t) => Some(t),
+            _ => None,
+        }
+    }
+
     pub fn reason(&self) -> Option<&str> {
         match self {
-            State::Waiting { reason, .. } | State::Terminated { reason, .. } => reason.as_deref(),
+            State::Waiting { reason, .. } => reason.as_deref(),
+            State::Terminated(t) => t.reason.as_deref(),
             State::Running { .. } => None,
         }
     }
 
     pub fn message(&self) -> Option<&str> {
         match self {
-            State::Waiting { message, .. } | State::Terminated { message, .. } => {
-                message.as_deref()
-            }
+            State::Waiting { message, .. } => message.as_deref(),
+            State::Terminated(t) => t.message.as_deref(),
             State::Running { .. } => None,
         }
     }

@@ -11,7 +11,9 @@ use kube::core::DynamicResourceScope;
 use serde::de::{Deserializer, Visitor};
 use serde::{Deserialize, de};
 
-use super::{Condition, Container, ContainerStatus, Owner, Pod, Port, State, Str, intern};
+use super::{
+    Condition, Container, ContainerStatus, Owner, Pod, Port, State, Str, Terminated, intern,
+};
 
 type S<'a> = Cow<'a, str>;
 
@@ -240,14 +242,14 @@ struct WState<'a> {
 impl WState<'_> {
     fn build(self) -> Option<State> {
         if let Some(t) = self.terminated {
-            return Some(State::Terminated {
+            return Some(State::Terminated(Box::new(Terminated {
                 exit_code: t.exit_code.unwrap_or(0),
                 signal: t.signal,
                 reason: i(&t.reason),
                 message: i(&t.message),
                 started_at: time(&t.started_at),
                 finished_at: time(&t.finished_at),
-            });
+            })));
         }
         if let Some(w) = self.waiting {
             return Some(State::Waiting {
@@ -357,7 +359,7 @@ fn statuses(v: Option<Vec<WStatus>>) -> Box<[ContainerStatus]> {
             restart_count: c.restart_count.unwrap_or(0),
             image: i(&c.image),
             state: c.state.and_then(WState::build),
-            last_state: c.last_state.and_then(WState::build),
+            last_state: c.last_state.and_then(WState::build).map(Box::new),
         })
         .collect()
 }

@@ -90,10 +90,13 @@ fn parses_a_real_shaped_pod() {
         cs.state.as_ref().and_then(State::message),
         Some("back-off 40s")
     );
-    assert!(matches!(
-        cs.last_state,
-        Some(State::Terminated { exit_code: 137, .. })
-    ));
+    assert_eq!(
+        cs.last_state
+            .as_deref()
+            .and_then(State::terminated)
+            .map(|t| t.exit_code),
+        Some(137)
+    );
     assert_eq!(
         pod.condition("PodScheduled").map(|c| &*c.status),
         Some("True")
@@ -209,4 +212,64 @@ fn to_dynamic_keeps_what_the_slim_copy_kept() {
         pod,
         "a round trip changes nothing"
     );
+}
+
+#[test]
+fn metadata_only_pods_keep_names_labels_and_owners() {
+    let full: DynamicObject = serde_json::from_value(real_pod("m", "u-m")).expect("pod");
+    let pod = Pod::from_meta(&full.metadata);
+    assert_eq!(pod.name(), "m");
+    assert_eq!(pod.namespace(), "team-a");
+    assert_eq!(pod.key().as_ref(), "u-m");
+    assert_eq!(pod.label("training.kubeflow.org/job-name"), Some("train"));
+    assert!(
+        pod.annotation("kubectl.kubernetes.io/last-applied-configuration")
+            .is_none()
+    );
+    assert_eq!(&*pod.owners[0].name, "train");
+    assert!(pod.created().is_some());
+    assert!(pod.containers.is_empty() && pod.phase().is_none());
+    let parsed: Pod = serde_json::from_value(real_pod("m2", "u-m2")).expect("pod");
+    assert!(Arc::ptr_eq(&pod.owners[0].kind, &parsed.owners[0].kind));
+}
+
+#[test]
+fn the_store_keeps_pods_as_projections() {
+    use crate::app::store::Store;
+    use crate::kube::types::{WatchKey, WatchUpdate};
+    let key = WatchKey::all(&crate::kube::kinds::POD);
+    let mut store = Store::default();
+    let t = jiff::Timestamp::UNIX_EPOCH;
+    store.apply(key.clone(), WatchUpdate::Init, t);
+    store.apply(key.clone(), WatchUpdate::Expected(3), t);
+    let page: Vec<Pod> = (0..2)
+        .map(|n| serde_json::from_value(real_pod(&format!("p{n}"), &format!("u{n}"))).expect("pod"))
+        .collect();
+    store.apply(key.clone(), WatchUpdate::PodPage(page), t);
+    let set = store.get(&key).expect("set");
+    assert_eq!(
+        set.progress().as_deref(),
+        Some("2/3"),
+        "rows show while listing"
+    );
+    assert_eq!(set.len(), 2);
+    store.apply(key.clone(), WatchUpdate::Listed, t);
+    // A re-list keeps the old rows until it completes.
+    store.apply(key.clone(), WatchUpdate::Init, t);
+    let one: Pod = serde_json::from_value(real_pod("p9", "u9")).expect("pod");
+    store.apply(key.clone(), WatchUpdate::PodPage(vec![one.clone()]), t);
+    assert_eq!(store.get(&key).map(|s| s.len()), Some(2));
+    store.apply(key.clone(), WatchUpdate::Listed, t);
+    let set = store.get(&key).expect("set");
+    assert_eq!(set.len(), 1);
+    assert!(set.pod_by_name(Some("team-a"), "p9").is_some());
+    assert!(set.objects.is_empty());
+    store.apply(key.clone(), WatchUpdate::PodDeleted(one), t);
+    assert!(store.get(&key).is_some_and(|s| s.is_empty()));
+    // A pod handed over as an object (tests, fixtures) becomes a projection.
+    let obj: DynamicObject = serde_json::from_value(real_pod("p5", "u5")).expect("pod");
+    store.apply(key.clone(), WatchUpdate::Applied(obj), t);
+    let set = store.get(&key).expect("set");
+    assert_eq!(set.pods().next().map(|p| p.name()), Some("p5"));
+    assert_eq!(set.pods_dynamic()[0].metadata.name.as_deref(), Some("p5"));
 }

@@ -438,20 +438,17 @@ pub fn replica(pod: &Pod) -> Replica {
     let text = |s: Option<&str>| s.map(str::to_string);
     for c in pod.container_statuses.iter() {
         restarts += c.restart_count;
-        let terminated = [&c.state, &c.last_state]
-            .into_iter()
-            .flatten()
-            .find(|s| matches!(s, PodState::Terminated { .. }));
-        if let Some(
-            t @ PodState::Terminated {
-                exit_code: code, ..
-            },
-        ) = terminated
-            && (exit_code.is_none() || *code != 0)
+        let terminated = c
+            .state
+            .as_ref()
+            .and_then(PodState::terminated)
+            .or_else(|| c.last_state.as_deref().and_then(PodState::terminated));
+        if let Some(t) = terminated
+            && (exit_code.is_none() || t.exit_code != 0)
         {
-            exit_code = Some(*code);
-            reason = text(t.reason());
-            message = text(t.message());
+            exit_code = Some(t.exit_code);
+            reason = text(t.reason.as_deref());
+            message = text(t.message.as_deref());
         }
         if let Some(w @ PodState::Waiting { .. }) = &c.state {
             reason = text(w.reason());

@@ -176,8 +176,8 @@ pub fn lines(run: &RunRow, row: &dag::Row, store: &Store, now: jiff::Timestamp) 
                             let word = match state {
                                 Ctr::Waiting { .. } => "waiting",
                                 Ctr::Running { .. } => "running",
-                                Ctr::Terminated { exit_code, .. } => {
-                                    d.push(format!("exit {exit_code}"));
+                                Ctr::Terminated(t) => {
+                                    d.push(format!("exit {}", t.exit_code));
                                     "terminated"
                                 }
                             };
