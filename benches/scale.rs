@@ -288,8 +288,9 @@ async fn measure(scale: u32) {
         pod_bytes as f64 / sampled as f64,
     );
     let (strings, string_bytes) = kftui::kube::pod::interned();
+    let (lists, conds) = kftui::kube::pod::shared_lists();
     println!(
-        "  interned strings: {strings} ({:.1} MiB, {:.0} B per pod)",
+        "  interned strings: {strings} ({:.1} MiB, {:.0} B per pod); distinct container lists {lists}, condition lists {conds}",
         mib(string_bytes as isize),
         string_bytes as f64 / total.max(1) as f64
     );
@@ -350,8 +351,7 @@ fn pod_breakdown(pods: &[Pod]) -> Vec<(&'static str, isize)> {
         inline += size_of::<Pod>() + 16;
         unique += p.name.len()
             + p.uid.as_deref().map(text).unwrap_or(0)
-            + p.pod_ip.as_deref().map(text).unwrap_or(0)
-            + p.resource_version.as_deref().map(str::len).unwrap_or(0);
+            + p.pod_ip.as_deref().map(text).unwrap_or(0);
         meta += (p.labels.len() + p.annotations.len() + p.node_selector.len()) * 32
             + p.owners.len() * size_of::<kftui::kube::pod::Owner>()
             + p.finalizers.len() * 16;

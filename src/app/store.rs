@@ -73,8 +73,13 @@ impl ObjectSet {
         self.status == SyncStatus::Live
     }
 
-    /// The objects of a set of any kind but pods.
+    /// The objects of a set of any kind but pods (a pod set's are in
+    /// [`ObjectSet::pods`]; debug builds stop a reader that asks here).
     pub fn iter(&self) -> impl Iterator<Item = &Arc<DynamicObject>> {
+        debug_assert!(
+            self.pods.is_empty(),
+            "a pod set holds Pods: read it with pods()"
+        );
         self.objects.values()
     }
 
@@ -105,6 +110,7 @@ impl ObjectSet {
     }
 
     pub fn by_name(&self, namespace: Option<&str>, name: &str) -> Option<&Arc<DynamicObject>> {
+        debug_assert!(self.pods.is_empty(), "a pod set: use pod_by_name()");
         self.objects.values().find(|o| {
             o.metadata.name.as_deref() == Some(name)
                 && (namespace.is_none() || o.metadata.namespace.as_deref() == namespace)

@@ -253,7 +253,7 @@ impl ListData {
         let mut rows = Vec::new();
         for (key, kind) in keys.iter().zip(spec.kinds) {
             if let Some(set) = store.get(key) {
-                rows.extend(set.iter().map(|o| Row::new(kind, o.clone())));
+                rows.extend(set.objects.values().map(|o| Row::new(kind, o.clone())));
                 rows.extend(set.pods().map(|p| Row::of_pod(kind, p.clone())));
             }
         }

@@ -9,6 +9,7 @@
 //! [`Pod::to_dynamic`]; the YAML screen fetches the whole object.
 
 use std::collections::HashSet;
+use std::hash::Hash;
 use std::sync::{Arc, LazyLock, Mutex};
 
 use jiff::Timestamp;
@@ -25,46 +26,85 @@ pub type Str = Arc<str>;
 
 // ----- interner -----
 
-struct Interner {
-    set: HashSet<Str>,
-    /// Size at which the next sweep of strings no pod holds any more runs.
+/// One shared copy of each value: strings, and the lists pods of one
+/// template repeat whole (their containers, their conditions).
+struct Pool<T: ?Sized> {
+    set: HashSet<Arc<T>>,
+    /// Size at which the next sweep of values no pod holds any more runs.
     sweep_at: usize,
 }
 
-static INTERNER: LazyLock<Mutex<Interner>> = LazyLock::new(|| {
-    Mutex::new(Interner {
-        set: HashSet::new(),
-        sweep_at: 4096,
-    })
-});
+impl<T: ?Sized + Hash + Eq> Pool<T> {
+    fn new() -> Mutex<Pool<T>> {
+        Mutex::new(Pool {
+            set: HashSet::new(),
+            sweep_at: 4096,
+        })
+    }
+}
 
-/// The one shared copy of `s`.
-pub fn intern(s: &str) -> Str {
-    let mut i = INTERNER.lock().unwrap_or_else(|e| e.into_inner());
-    if let Some(v) = i.set.get(s) {
+fn share<T: ?Sized + Hash + Eq, Q: ?Sized + Hash + Eq>(
+    pool: &Mutex<Pool<T>>,
+    value: &Q,
+    make: impl FnOnce() -> Arc<T>,
+) -> Arc<T>
+where
+    Arc<T>: std::borrow::Borrow<Q>,
+{
+    let mut p = pool.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(v) = p.set.get(value) {
         return v.clone();
     }
-    if i.set.len() >= i.sweep_at {
-        // Forget strings only the interner holds (pods deleted since).
-        i.set.retain(|s| Arc::strong_count(s) > 1);
-        i.sweep_at = (i.set.len() * 2).max(4096);
+    if p.set.len() >= p.sweep_at {
+        // Forget values only the pool holds (pods deleted since).
+        p.set.retain(|v| Arc::strong_count(v) > 1);
+        p.sweep_at = (p.set.len() * 2).max(4096);
     }
-    let v: Str = Arc::from(s);
-    i.set.insert(v.clone());
+    let v = make();
+    p.set.insert(v.clone());
     v
 }
 
-/// How many strings the interner holds, for the bench.
+static STRINGS: LazyLock<Mutex<Pool<str>>> = LazyLock::new(Pool::new);
+static CONTAINERS: LazyLock<Mutex<Pool<[Container]>>> = LazyLock::new(Pool::new);
+static CONDITIONS: LazyLock<Mutex<Pool<[Condition]>>> = LazyLock::new(Pool::new);
+
+/// The one shared copy of `s`.
+pub fn intern(s: &str) -> Str {
+    share(&STRINGS, s, || Arc::from(s))
+}
+
+/// The one shared copy of a list of containers (pods of one template have
+/// the same).
+pub fn share_containers(list: Vec<Container>) -> Arc<[Container]> {
+    share(&CONTAINERS, list.as_slice(), || Arc::from(list.clone()))
+}
+
+/// The one shared copy of a list of conditions (without their times, pods
+/// in one state have the same).
+pub fn share_conditions(list: Vec<Condition>) -> Arc<[Condition]> {
+    share(&CONDITIONS, list.as_slice(), || Arc::from(list.clone()))
+}
+
+/// How many strings the interner holds and their bytes, for the bench.
 pub fn interned() -> (usize, usize) {
-    let i = INTERNER.lock().unwrap_or_else(|e| e.into_inner());
+    let i = STRINGS.lock().unwrap_or_else(|e| e.into_inner());
     let bytes = i.set.iter().map(|s| s.len() + 16).sum();
     (i.set.len(), bytes)
+}
+
+/// How many distinct container and condition lists are shared, for the
+/// bench.
+pub fn shared_lists() -> (usize, usize) {
+    let c = CONTAINERS.lock().map(|p| p.set.len()).unwrap_or(0);
+    let k = CONDITIONS.lock().map(|p| p.set.len()).unwrap_or(0);
+    (c, k)
 }
 
 // ----- the projection -----
 
 /// A container of `spec.containers` / `spec.initContainers`.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
 pub struct Container {
     pub name: Str,
     pub image: Option<Str>,
@@ -77,7 +117,7 @@ pub struct Container {
     pub restart_policy: Option<Str>,
 }
 
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
 pub struct Port {
     pub name: Option<Str>,
     pub container_port: i64,
@@ -85,7 +125,7 @@ pub struct Port {
 }
 
 /// A condition of `status.conditions`.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
 pub struct Condition {
     pub type_: Str,
     pub status: Str,
@@ -149,7 +189,6 @@ pub struct Pod {
     pub name: Box<str>,
     pub namespace: Option<Str>,
     pub uid: Option<Str>,
-    pub resource_version: Option<Box<str>>,
     pub generation: Option<i64>,
     pub labels: Box<[(Str, Str)]>,
     /// Without `last-applied-configuration`.
@@ -160,8 +199,9 @@ pub struct Pod {
     pub deleted: Option<Timestamp>,
     // spec
     pub node: Option<Str>,
-    pub containers: Box<[Container]>,
-    pub init_containers: Box<[Container]>,
+    /// Shared by the pods of one template ([`share_containers`]).
+    pub containers: Arc<[Container]>,
+    pub init_containers: Arc<[Container]>,
     pub priority_class: Option<Str>,
     pub restart_policy: Option<Str>,
     pub node_selector: Box<[(Str, Str)]>,
@@ -175,7 +215,8 @@ pub struct Pod {
     pub pod_ip: Option<Str>,
     /// `status.startTime`.
     pub start_time: Option<Timestamp>,
-    pub conditions: Box<[Condition]>,
+    /// Shared by the pods in one state ([`share_conditions`]).
+    pub conditions: Arc<[Condition]>,
     pub container_statuses: Box<[ContainerStatus]>,
     pub init_container_statuses: Box<[ContainerStatus]>,
     pub ephemeral_container_statuses: Box<[ContainerStatus]>,

@@ -13,6 +13,7 @@ use serde::{Deserialize, de};
 
 use super::{
     Condition, Container, ContainerStatus, Owner, Pod, Port, State, Str, Terminated, intern,
+    share_conditions, share_containers,
 };
 
 type S<'a> = Cow<'a, str>;
@@ -321,8 +322,9 @@ struct WPod<'a> {
 pub(super) const DROPPED_ANNOTATIONS: &[&str] =
     &["kubectl.kubernetes.io/last-applied-configuration"];
 
-fn containers(v: Option<Vec<WContainer>>) -> Box<[Container]> {
-    v.unwrap_or_default()
+fn containers(v: Option<Vec<WContainer>>) -> Arc<[Container]> {
+    let list: Vec<Container> = v
+        .unwrap_or_default()
         .into_iter()
         .map(|c| {
             let res = c.resources.unwrap_or_default();
@@ -346,7 +348,8 @@ fn containers(v: Option<Vec<WContainer>>) -> Box<[Container]> {
                 restart_policy: i(&c.restart_policy),
             }
         })
-        .collect()
+        .collect();
+    share_containers(list)
 }
 
 fn statuses(v: Option<Vec<WStatus>>) -> Box<[ContainerStatus]> {
@@ -377,7 +380,6 @@ impl WPod<'_> {
             name: m.name.map(|t| t.0.into()).unwrap_or_default(),
             namespace: i(&m.namespace),
             uid: m.uid.map(|t| Arc::from(&*t.0)),
-            resource_version: m.resource_version.map(|t| t.0.into()),
             generation: m.generation,
             labels: pairs(m.labels),
             annotations: pairs(annotations),
@@ -411,17 +413,18 @@ impl WPod<'_> {
             host_ip: i(&st.host_ip),
             pod_ip: st.pod_ip.map(|t| Arc::from(&*t.0)),
             start_time: time(&st.start_time),
-            conditions: st
-                .conditions
-                .unwrap_or_default()
-                .iter()
-                .map(|c| Condition {
-                    type_: i(&c.type_).unwrap_or_else(|| intern("")),
-                    status: i(&c.status).unwrap_or_else(|| intern("")),
-                    reason: i(&c.reason),
-                    message: i(&c.message),
-                })
-                .collect(),
+            conditions: share_conditions(
+                st.conditions
+                    .unwrap_or_default()
+                    .iter()
+                    .map(|c| Condition {
+                        type_: i(&c.type_).unwrap_or_else(|| intern("")),
+                        status: i(&c.status).unwrap_or_else(|| intern("")),
+                        reason: i(&c.reason),
+                        message: i(&c.message),
+                    })
+                    .collect(),
+            ),
             container_statuses: statuses(st.container_statuses),
             init_container_statuses: statuses(st.init_container_statuses),
             ephemeral_container_statuses: statuses(st.ephemeral_container_statuses),
@@ -447,12 +450,21 @@ pub struct PodWire {
 
 impl<'de> Deserialize<'de> for PodWire {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<PodWire, D::Error> {
-        let pod = Pod::deserialize(d)?;
+        let mut w = WPod::deserialize(d)?;
+        // The resourceVersion is the watcher's, to resume from; the store
+        // does not keep it (YAML fetches the whole pod).
         let meta = ObjectMeta {
-            resource_version: pod.resource_version.as_ref().map(|r| r.to_string()),
+            resource_version: w
+                .metadata
+                .as_mut()
+                .and_then(|m| m.resource_version.take())
+                .map(|t| t.0.into_owned()),
             ..ObjectMeta::default()
         };
-        Ok(PodWire { pod, meta })
+        Ok(PodWire {
+            pod: w.build(),
+            meta,
+        })
     }
 }
 

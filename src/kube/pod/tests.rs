@@ -149,6 +149,14 @@ fn interning_shares_strings() {
     assert!(Arc::ptr_eq(&a.labels[0].1, &b.labels[0].1));
     assert!(Arc::ptr_eq(&a.owners[0].kind, &b.owners[0].kind));
     assert!(!same(&a.uid, &b.uid));
+    // Pods of one template share their container and condition lists.
+    assert!(Arc::ptr_eq(&a.containers, &b.containers));
+    assert!(Arc::ptr_eq(&a.conditions, &b.conditions));
+    let mut other = real_pod("c", "u-c");
+    other["spec"]["containers"][0]["image"] = json!("pytorch:3");
+    let c: Pod = serde_json::from_value(other).expect("c");
+    assert!(!Arc::ptr_eq(&a.containers, &c.containers));
+    assert_eq!(c.containers[0].image.as_deref(), Some("pytorch:3"));
     assert!(Arc::ptr_eq(
         &intern("team-a"),
         a.namespace.as_ref().expect("ns")
