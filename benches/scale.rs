@@ -23,6 +23,7 @@ use kftui::app::state::{Connection, Scope, State};
 use kftui::app::update::settle;
 use kftui::kube::client;
 use kftui::kube::kinds;
+use kftui::kube::pod::Pod;
 use kftui::kube::types::WatchKey;
 use kftui::testing::{render, state};
 use kftui::views::registry;
@@ -139,7 +140,7 @@ const SAMPLE: usize = 2_000;
 
 fn rows(s: &State) -> usize {
     let key = WatchKey::all(&kinds::POD);
-    s.store.get(&key).map(|set| set.objects.len()).unwrap_or(0)
+    s.store.get(&key).map(|set| set.len()).unwrap_or(0)
 }
 
 async fn measure(scale: u32) {
@@ -238,7 +239,24 @@ async fn measure(scale: u32) {
         .map(|o| kftui::kube::slim::project(&kinds::POD, o))
         .collect();
     let slim_bytes = live() - heap1;
+    let parts = breakdown(&slim);
     drop(slim);
+    // The projection kftui holds now, parsed from the JSON as the watcher
+    // parses it (strings the store already holds are shared, not counted).
+    let texts: Vec<String> = sample
+        .iter()
+        .map(|o| serde_json::to_string(o).unwrap_or_default())
+        .collect();
+    let heap2 = live();
+    let pods: Vec<Pod> = texts
+        .iter()
+        .filter_map(|t| serde_json::from_str::<kftui::kube::pod::PodWire>(t).ok())
+        .map(|w| w.pod)
+        .collect();
+    let pod_bytes = live() - heap2 + (pods.len() * 16) as isize;
+    let pod_parts = pod_breakdown(&pods);
+    drop(pods);
+    drop(texts);
     drop(sample);
     trim();
     println!("{scale} pods ({total} listed; about {json_bytes} bytes of JSON each as served)");
@@ -263,14 +281,154 @@ async fn measure(scale: u32) {
         mib(held)
     );
     println!(
-        "  per pod: {:.0} B held by kftui; as sent (full DynamicObject) {:.0} B, slimmed {:.0} B",
+        "  per pod: {:.0} B held by kftui; as sent (full DynamicObject) {:.0} B, slimmed DynamicObject (before) {:.0} B, typed projection (now) {:.0} B",
         held as f64 / total.max(1) as f64,
         full_bytes as f64 / sampled as f64,
         slim_bytes as f64 / sampled as f64,
+        pod_bytes as f64 / sampled as f64,
     );
+    let (strings, string_bytes) = kftui::kube::pod::interned();
+    let (lists, conds) = kftui::kube::pod::shared_lists();
+    println!(
+        "  interned strings: {strings} ({:.1} MiB, {:.0} B per pod); distinct container lists {lists}, condition lists {conds}",
+        mib(string_bytes as isize),
+        string_bytes as f64 / total.max(1) as f64
+    );
+    let n = slim_len(sampled);
+    let per = |b: isize| b as f64 / n;
+    let held_per = held as f64 / total.max(1) as f64;
+    let mut line = String::from("  slimmed DynamicObject (before), per pod:");
+    for (what, b) in &parts {
+        line.push_str(&format!(" {what} {:.0} B,", per(*b)));
+    }
+    line.pop();
+    println!("{line}");
+    let owned: isize = pod_parts.iter().map(|(_, b)| *b).sum();
+    let mut line = String::from("  typed projection (now), per pod:");
+    for (what, b) in &pod_parts {
+        line.push_str(&format!(" {what} {:.0} B,", per(*b)));
+    }
+    line.push_str(&format!(
+        " rest of what kftui holds (store map and keys, table rows, interned strings) {:.0} B",
+        held_per - per(owned)
+    ));
+    println!("{line}");
+
     drop(rt);
     drop(s);
     trim();
+}
+
+/// What each projected pod owns on the heap, by part (strings it shares
+/// through the interner are left out; its unique strings are counted).
+fn pod_breakdown(pods: &[Pod]) -> Vec<(&'static str, isize)> {
+    use kftui::kube::pod::{Container, ContainerStatus, State, Terminated};
+    use std::mem::size_of;
+    let text = |s: &str| s.len() + 16;
+    let container = |c: &Container| {
+        size_of::<Container>()
+            + (c.command.len() + c.args.len()) * 16
+            + (c.requests.len() + c.limits.len()) * 32
+            + c.ports.len() * size_of::<kftui::kube::pod::Port>()
+    };
+    // Words are interned; a termination and a last state are boxed.
+    let status = |c: &ContainerStatus| {
+        let boxed = |s: Option<&State>| match s {
+            Some(State::Terminated(_)) => size_of::<Terminated>(),
+            _ => 0,
+        };
+        size_of::<ContainerStatus>()
+            + boxed(c.state.as_ref())
+            + boxed(c.last_state.as_deref())
+            + c.last_state.as_ref().map_or(0, |_| size_of::<State>())
+    };
+    let mut inline = 0;
+    let mut unique = 0;
+    let mut meta = 0;
+    let mut spec = 0;
+    let mut st = 0;
+    for p in pods {
+        inline += size_of::<Pod>() + 16;
+        unique += p.name.len()
+            + p.uid.as_deref().map(text).unwrap_or(0)
+            + p.pod_ip.as_deref().map(text).unwrap_or(0);
+        meta += (p.labels.len() + p.annotations.len() + p.node_selector.len()) * 32
+            + p.owners.len() * size_of::<kftui::kube::pod::Owner>()
+            + p.finalizers.len() * 16;
+        // Container and condition lists are shared by the pods that have
+        // the same: counted once per distinct list, below.
+        st += p
+            .container_statuses
+            .iter()
+            .chain(p.init_container_statuses.iter())
+            .chain(p.ephemeral_container_statuses.iter())
+            .map(status)
+            .sum::<usize>();
+    }
+    let mut seen = std::collections::HashSet::new();
+    for p in pods {
+        for list in [&p.containers, &p.init_containers] {
+            if seen.insert(std::sync::Arc::as_ptr(list) as *const u8 as usize) {
+                spec += list.iter().map(container).sum::<usize>() + 16;
+            }
+        }
+        if seen.insert(std::sync::Arc::as_ptr(&p.conditions) as *const u8 as usize) {
+            spec += p.conditions.len() * size_of::<kftui::kube::pod::Condition>() + 16;
+        }
+    }
+    vec![
+        ("Pod+Arc inline", inline as isize),
+        ("unique text (name, uid, IP)", unique as isize),
+        ("label/annotation/owner slices", meta as isize),
+        ("container statuses", st as isize),
+        ("shared container and condition lists", spec as isize),
+    ]
+}
+
+fn slim_len(n: usize) -> f64 {
+    n.max(1) as f64
+}
+
+/// Live heap taken by `f` and its result.
+fn heap_of<T>(f: impl FnOnce() -> T) -> (isize, T) {
+    let before = live();
+    let v = f();
+    (live() - before, v)
+}
+
+/// Where the bytes of the slim pods go, measured by copying each part
+/// alone (a copy is built at the size the parse builds it).
+fn breakdown(slim: &[DynamicObject]) -> Vec<(&'static str, isize)> {
+    let n = slim.len() as isize;
+    let inline = n * (std::mem::size_of::<DynamicObject>() as isize + 16);
+    let (meta, m) = heap_of(|| {
+        slim.iter()
+            .map(|o| kube::api::ObjectMeta {
+                labels: None,
+                ..o.metadata.clone()
+            })
+            .collect::<Vec<_>>()
+    });
+    let meta = meta - (m.capacity() * std::mem::size_of::<kube::api::ObjectMeta>()) as isize;
+    drop(m);
+    let (labels, l) = heap_of(|| {
+        slim.iter()
+            .map(|o| o.metadata.labels.clone())
+            .collect::<Vec<_>>()
+    });
+    let labels = labels
+        - (l.capacity() * std::mem::size_of::<Option<std::collections::BTreeMap<String, String>>>())
+            as isize;
+    drop(l);
+    let (data, d) = heap_of(|| slim.iter().map(|o| o.data.clone()).collect::<Vec<_>>());
+    let data = data - (d.capacity() * std::mem::size_of::<serde_json::Value>()) as isize;
+    drop(d);
+    vec![
+        ("object+Arc inline", inline),
+        ("metadata heap w/o labels", meta),
+        ("labels", labels),
+        ("data Value", data),
+    ]
 }
 
 fn main() {

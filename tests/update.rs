@@ -33,8 +33,10 @@ fn selected_name(s: &kftui::app::state::State) -> String {
         .as_any()
         .downcast_ref::<ResourceList>()
         .expect("a list view");
+    // Rows read through their accessors: a pod row holds the pod's
+    // projection, not an object.
     list.selected()
-        .and_then(|r| r.obj.metadata.name.clone())
+        .map(|r| r.name().to_string())
         .unwrap_or_default()
 }
 

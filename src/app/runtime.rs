@@ -526,6 +526,11 @@ pub fn tune_allocator() {
     // threads exist.
     unsafe {
         libc::mallopt(libc::M_ARENA_MAX, 2);
+        // A fixed threshold (glibc raises it to the largest block freed
+        // otherwise): list pages' text buffers stay mmap'd and go back to
+        // the system when freed, instead of leaving holes between the
+        // small, long-lived allocations pods are made of.
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 256 * 1024);
     }
 }
 

@@ -8,7 +8,15 @@ use std::sync::Arc;
 use jiff::Timestamp;
 use kube::api::DynamicObject;
 
+use crate::kube::pod::{Pod, Str};
 use crate::kube::types::{SyncStatus, WatchKey, WatchUpdate};
+
+/// Objects of a re-listing, swapped in when it completes.
+#[derive(Debug, Clone, Default)]
+struct Pending {
+    objects: HashMap<String, Arc<DynamicObject>>,
+    pods: HashMap<Str, Arc<Pod>>,
+}
 
 /// A listing in progress.
 #[derive(Debug, Clone, Default)]
@@ -16,7 +24,7 @@ pub struct Loading {
     /// Objects of a re-listing, swapped in when it completes (the rows shown
     /// meanwhile are the previous listing's). `None` for a first listing,
     /// whose pages go straight into the set so rows show as they arrive.
-    pending: Option<HashMap<String, Arc<DynamicObject>>>,
+    pending: Option<Pending>,
     /// Objects received so far.
     pub received: usize,
     /// How many the server said there are, when it said.
@@ -26,8 +34,11 @@ pub struct Loading {
 /// The objects of one watch and how current they are.
 #[derive(Debug, Clone)]
 pub struct ObjectSet {
-    /// By uid (or `namespace/name` when the server sent no uid).
+    /// By uid (or `namespace/name` when the server sent no uid). Empty for
+    /// pods, which are in `pods`.
     pub objects: HashMap<String, Arc<DynamicObject>>,
+    /// The pods of a pod watch ([`is_pods`]), by the same key.
+    pub pods: HashMap<Str, Arc<Pod>>,
     pub status: SyncStatus,
     /// When the set last stopped being live, for the "stale" marker.
     pub stale_since: Option<Timestamp>,
@@ -46,6 +57,7 @@ impl Default for ObjectSet {
     fn default() -> Self {
         ObjectSet {
             objects: HashMap::new(),
+            pods: HashMap::new(),
             status: SyncStatus::Connecting,
             stale_since: None,
             live_since: None,
@@ -61,11 +73,44 @@ impl ObjectSet {
         self.status == SyncStatus::Live
     }
 
+    /// The objects of a set of any kind but pods (a pod set's are in
+    /// [`ObjectSet::pods`]; debug builds stop a reader that asks here).
     pub fn iter(&self) -> impl Iterator<Item = &Arc<DynamicObject>> {
+        debug_assert!(
+            self.pods.is_empty(),
+            "a pod set holds Pods: read it with pods()"
+        );
         self.objects.values()
     }
 
+    /// The pods of a pod set.
+    pub fn pods(&self) -> impl Iterator<Item = &Arc<Pod>> {
+        self.pods.values()
+    }
+
+    /// How many objects (or pods) the set holds.
+    pub fn len(&self) -> usize {
+        self.objects.len() + self.pods.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    pub fn pod_by_name(&self, namespace: Option<&str>, name: &str) -> Option<&Arc<Pod>> {
+        self.pods.values().find(|p| {
+            p.name() == name && (namespace.is_none() || p.namespace.as_deref() == namespace)
+        })
+    }
+
+    /// The pods as `DynamicObject`s with what the projection holds: for the
+    /// few pods of a detail screen, never a whole cluster's.
+    pub fn pods_dynamic(&self) -> Vec<Arc<DynamicObject>> {
+        self.pods().map(|p| Arc::new(p.to_dynamic())).collect()
+    }
+
     pub fn by_name(&self, namespace: Option<&str>, name: &str) -> Option<&Arc<DynamicObject>> {
+        debug_assert!(self.pods.is_empty(), "a pod set: use pod_by_name()");
         self.objects.values().find(|o| {
             o.metadata.name.as_deref() == Some(name)
                 && (namespace.is_none() || o.metadata.namespace.as_deref() == namespace)
@@ -121,6 +166,15 @@ fn entry(
     (object_key(&o), Arc::new(o))
 }
 
+fn pod_entry(p: Pod) -> (Str, Arc<Pod>) {
+    (p.key(), Arc::new(p))
+}
+
+/// True when the store keeps `key`'s objects as [`Pod`]s.
+pub fn is_pods(key: &WatchKey) -> bool {
+    std::ptr::eq(key.kind, &crate::kube::kinds::POD) || key.kind.id == crate::kube::kinds::POD.id
+}
+
 /// Every watched set.
 #[derive(Debug, Clone, Default)]
 pub struct Store {
@@ -134,6 +188,33 @@ impl Store {
 
     /// Applies one update; `now` stamps the start of staleness.
     pub fn apply(&mut self, key: WatchKey, update: WatchUpdate, now: Timestamp) {
+        // Pods come as `Pod`s from the watcher; tests and fixtures may hand
+        // them over as `DynamicObject`s.
+        let update = if is_pods(&key) {
+            match update {
+                WatchUpdate::Reset(objects) => {
+                    let set = self.sets.entry(key).or_default();
+                    set.version += 1;
+                    set.pods = objects
+                        .iter()
+                        .map(|o| pod_entry(Pod::from_dynamic(o)))
+                        .collect();
+                    set.objects.clear();
+                    set.listed = true;
+                    set.loading = None;
+                    set.live(now);
+                    return;
+                }
+                WatchUpdate::Page(objects) => {
+                    WatchUpdate::PodPage(objects.iter().map(Pod::from_dynamic).collect())
+                }
+                WatchUpdate::Applied(o) => WatchUpdate::PodApplied(Pod::from_dynamic(&o)),
+                WatchUpdate::Deleted(o) => WatchUpdate::PodDeleted(Pod::from_dynamic(&o)),
+                other => other,
+            }
+        } else {
+            update
+        };
         let kind = key.kind;
         let set = self.sets.entry(key).or_default();
         set.version += 1;
@@ -147,12 +228,13 @@ impl Store {
             WatchUpdate::Init => {
                 let expected = set.loading.as_ref().and_then(|l| l.expected);
                 set.loading = Some(Loading {
-                    pending: set.listed.then(HashMap::new),
+                    pending: set.listed.then(Pending::default),
                     received: 0,
                     expected,
                 });
                 if !set.listed {
                     set.objects.clear();
+                    set.pods.clear();
                 }
             }
             WatchUpdate::Expected(n) => {
@@ -165,19 +247,30 @@ impl Store {
                 let loading = set.loading.get_or_insert_with(Loading::default);
                 loading.received += objects.len();
                 let into = match loading.pending.as_mut() {
-                    Some(p) => p,
+                    Some(p) => &mut p.objects,
                     None => &mut set.objects,
                 };
                 into.extend(objects.into_iter().map(|o| (object_key(&o), Arc::new(o))));
+            }
+            WatchUpdate::PodPage(pods) => {
+                let loading = set.loading.get_or_insert_with(Loading::default);
+                loading.received += pods.len();
+                let into = match loading.pending.as_mut() {
+                    Some(p) => &mut p.pods,
+                    None => &mut set.pods,
+                };
+                into.extend(pods.into_iter().map(pod_entry));
             }
             WatchUpdate::Listed => {
                 if let Some(Loading {
                     pending: Some(p), ..
                 }) = set.loading.take()
                 {
-                    set.objects = p;
+                    set.objects = p.objects;
+                    set.pods = p.pods;
                 }
                 set.objects.shrink_to_fit();
+                set.pods.shrink_to_fit();
                 set.listed = true;
                 set.live(now);
             }
@@ -185,8 +278,15 @@ impl Store {
                 let (k, o) = entry(kind, o);
                 set.objects.insert(k, o);
             }
+            WatchUpdate::PodApplied(p) => {
+                let (k, p) = pod_entry(p);
+                set.pods.insert(k, p);
+            }
             WatchUpdate::Deleted(o) => {
                 set.objects.remove(&object_key(&o));
+            }
+            WatchUpdate::PodDeleted(p) => {
+                set.pods.remove(&p.key());
             }
             WatchUpdate::Status(status) => match status {
                 SyncStatus::Live => set.live(now),
@@ -232,10 +332,11 @@ mod tests {
         );
         let set = store.get(&key).expect("set");
         assert!(set.is_live() && set.listed);
-        assert_eq!(set.objects.len(), 2);
-        let a = set.by_name(Some("ns"), "pa").expect("pa");
-        assert!(a.metadata.managed_fields.is_none());
-        assert_eq!(a.metadata.annotations.as_ref().map(|m| m.len()), Some(1));
+        assert_eq!(set.len(), 2);
+        assert!(set.objects.is_empty(), "pods are kept as pods");
+        let a = set.pod_by_name(Some("ns"), "pa").expect("pa");
+        assert_eq!(a.annotations.len(), 1);
+        assert_eq!(a.annotation("keep"), Some("1"));
 
         store.apply(key.clone(), WatchUpdate::Deleted(pod("a", "pa")), t0);
         store.apply(key.clone(), WatchUpdate::Applied(pod("c", "pc")), t0);
@@ -248,8 +349,9 @@ mod tests {
         let later = t0 + jiff::SignedDuration::from_secs(5);
         store.apply(key.clone(), WatchUpdate::Status(retry), later);
         let set = store.get(&key).expect("set");
-        assert_eq!(set.objects.len(), 2);
-        assert!(set.by_name(None, "pa").is_none());
+        assert_eq!(set.pods.len(), 2);
+        assert!(set.pod_by_name(None, "pa").is_none());
+        assert!(set.pod_by_name(None, "pc").is_some());
         assert_eq!(
             set.stale_since,
             Some(t0),

@@ -12,6 +12,7 @@ pub mod kfp;
 pub mod kinds;
 pub mod logs;
 pub mod ops;
+pub mod pod;
 pub mod portforward;
 pub mod proxy;
 pub mod quantity;

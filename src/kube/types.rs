@@ -133,6 +133,11 @@ pub enum WatchUpdate {
     Applied(DynamicObject),
     Deleted(DynamicObject),
     Status(SyncStatus),
+    /// Pods, as the watcher parses them ([`super::pod::Pod`]); the variants
+    /// above carrying a pod `DynamicObject` are turned into these.
+    PodPage(Vec<super::pod::Pod>),
+    PodApplied(super::pod::Pod),
+    PodDeleted(super::pod::Pod),
 }
 
 /// An object's address.

@@ -21,6 +21,7 @@ use kube::runtime::watcher::{self, Event, ListSemantic};
 use super::client::KubeClient;
 use super::errors::{ApiFailure, FailureKind};
 use super::health::WatchTarget;
+use super::pod::{Pod, PodWire};
 use super::types::{SyncStatus, WatchKey, WatchUpdate};
 
 /// Where updates go.
@@ -101,7 +102,14 @@ fn from_meta(key: &WatchKey, m: PartialObjectMeta<DynamicObject>) -> DynamicObje
     }
 }
 
-type Events = futures::stream::BoxStream<'static, Result<Event<DynamicObject>, watcher::Error>>;
+/// What a watch delivers: pods as [`Pod`]s, other kinds as slim
+/// `DynamicObject`s.
+enum Item {
+    Obj(DynamicObject),
+    Pod(Pod),
+}
+
+type Events = futures::stream::BoxStream<'static, Result<Event<Item>, watcher::Error>>;
 
 fn events(client: Client, key: &WatchKey) -> Events {
     let config = watcher::Config {
@@ -114,25 +122,36 @@ fn events(client: Client, key: &WatchKey) -> Events {
         ..watcher::Config::default()
     };
     let kind = key.kind;
+    let pods = crate::app::store::is_pods(key);
     if key.meta_only {
         let k = key.clone();
         let api: Api<PartialObjectMeta<DynamicObject>> = api_for(client, key);
         watcher::watcher(api, config)
-            .map(move |ev| ev.map(|e| convert(e, |m| from_meta(&k, m))))
+            .map(move |ev| {
+                ev.map(|e| {
+                    convert(e, |m| {
+                        if pods {
+                            Item::Pod(Pod::from_meta(&m.metadata))
+                        } else {
+                            Item::Obj(from_meta(&k, m))
+                        }
+                    })
+                })
+            })
             .backoff(Capped::new())
             .boxed()
-    } else if super::slim::is_partial(kind) {
-        // Pods are slimmed while they are parsed: the whole object never
-        // lives in memory, only what the screens read.
-        let api: Api<super::slim::SlimPod> = api_for(client, key);
+    } else if pods {
+        // Pods are parsed straight into their projection: the whole object
+        // never lives in memory, only what the screens read.
+        let api: Api<PodWire> = api_for(client, key);
         watcher::watcher(api, config)
-            .map(|ev| ev.map(|e| convert(e, |p| p.0)))
+            .map(|ev| ev.map(|e| convert(e, |p| Item::Pod(p.pod))))
             .backoff(Capped::new())
             .boxed()
     } else {
         let api: Api<DynamicObject> = api_for(client, key);
         watcher::watcher(api, config)
-            .map(move |ev| ev.map(|e| convert(e, |o| super::slim::project(kind, o))))
+            .map(move |ev| ev.map(|e| convert(e, |o| Item::Obj(super::slim::project(kind, o)))))
             .backoff(Capped::new())
             .boxed()
     }
@@ -222,7 +241,7 @@ pub async fn run(kc: KubeClient, key: WatchKey, sink: Sink) {
         listed: false,
     };
     r.send(WatchUpdate::Status(SyncStatus::Connecting));
-    let mut page: Vec<DynamicObject> = Vec::new();
+    let mut page = Page::default();
     let mut asked_total = false;
     let mut pending = None;
     loop {
@@ -241,7 +260,7 @@ pub async fn run(kc: KubeClient, key: WatchKey, sink: Sink) {
         let Some(item) = item else { return };
         match item {
             Ok(Event::Init) => {
-                page.clear();
+                page = Page::default();
                 r.send(WatchUpdate::Init);
                 if !asked_total && !r.listed {
                     asked_total = true;
@@ -258,23 +277,27 @@ pub async fn run(kc: KubeClient, key: WatchKey, sink: Sink) {
                     pending = Some(next);
                     continue;
                 }
-                r.send(WatchUpdate::Page(std::mem::take(&mut page)));
+                page.send(&r);
             }
             Ok(Event::InitDone) => {
-                if !page.is_empty() {
-                    r.send(WatchUpdate::Page(std::mem::take(&mut page)));
-                }
+                page.send(&r);
                 r.send(WatchUpdate::Listed);
                 r.listed = true;
                 r.status = SyncStatus::Live;
             }
             Ok(Event::Apply(o)) => {
                 r.healthy();
-                r.send(WatchUpdate::Applied(o));
+                r.send(match o {
+                    Item::Obj(o) => WatchUpdate::Applied(o),
+                    Item::Pod(p) => WatchUpdate::PodApplied(p),
+                });
             }
             Ok(Event::Delete(o)) => {
                 r.healthy();
-                r.send(WatchUpdate::Deleted(o));
+                r.send(match o {
+                    Item::Obj(o) => WatchUpdate::Deleted(o),
+                    Item::Pod(p) => WatchUpdate::PodDeleted(p),
+                });
             }
             Err(e) => {
                 let f = failure(&e, &kc.server);
@@ -285,9 +308,37 @@ pub async fn run(kc: KubeClient, key: WatchKey, sink: Sink) {
     }
 }
 
-/// One watch event's object turned into the `DynamicObject` the store
-/// keeps.
-fn convert<T>(ev: Event<T>, f: impl Fn(T) -> DynamicObject) -> Event<DynamicObject> {
+/// A listing's objects not yet handed over.
+#[derive(Default)]
+struct Page {
+    objects: Vec<DynamicObject>,
+    pods: Vec<Pod>,
+}
+
+impl Page {
+    fn push(&mut self, item: Item) {
+        match item {
+            Item::Obj(o) => self.objects.push(o),
+            Item::Pod(p) => self.pods.push(p),
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.objects.len() + self.pods.len()
+    }
+
+    fn send(&mut self, r: &Reporter) {
+        if !self.objects.is_empty() {
+            r.send(WatchUpdate::Page(std::mem::take(&mut self.objects)));
+        }
+        if !self.pods.is_empty() {
+            r.send(WatchUpdate::PodPage(std::mem::take(&mut self.pods)));
+        }
+    }
+}
+
+/// One watch event's object turned into what the store keeps.
+fn convert<T>(ev: Event<T>, f: impl Fn(T) -> Item) -> Event<Item> {
     match ev {
         Event::Apply(o) => Event::Apply(f(o)),
         Event::Delete(o) => Event::Delete(f(o)),

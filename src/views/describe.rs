@@ -26,6 +26,8 @@ pub struct DescribeView {
     pub obj: Arc<DynamicObject>,
     pub pager: Pager,
     seen: u64,
+    /// For a pod: the store's projection `obj` was last built from.
+    pod: Option<Arc<crate::kube::pod::Pod>>,
 }
 
 impl DescribeView {
@@ -38,6 +40,7 @@ impl DescribeView {
                 ..Pager::default()
             },
             seen: u64::MAX,
+            pod: None,
         }
     }
 
@@ -286,6 +289,14 @@ impl View for DescribeView {
                     && !Arc::ptr_eq(o, &self.obj)
                 {
                     self.obj = o.clone();
+                }
+                // Pods are kept as projections: built into an object when
+                // the pod changes.
+                if let Some(p) = set.pods.get(uid.as_str())
+                    && !self.pod.as_ref().is_some_and(|q| Arc::ptr_eq(p, q))
+                {
+                    self.obj = Arc::new(p.to_dynamic());
+                    self.pod = Some(p.clone());
                 }
             }
         }

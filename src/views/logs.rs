@@ -72,6 +72,17 @@ impl LogsView {
         )
     }
 
+    /// Logs of a pod as the store keeps it, its first container selected.
+    pub fn for_pod_of(pod: &crate::kube::pod::Pod, config: &Config) -> LogsView {
+        LogsView::new(
+            pod.namespace.as_deref().unwrap_or("default"),
+            pod.name(),
+            pod.containers.iter().map(|c| c.name.to_string()).collect(),
+            None,
+            config,
+        )
+    }
+
     pub fn spec(&self) -> LogSpec {
         LogSpec {
             namespace: self.namespace.clone(),

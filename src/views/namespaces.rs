@@ -86,6 +86,15 @@ fn forbidden(store: &Store, key: &WatchKey) -> Option<String> {
     }
 }
 
+/// How many pods `ns` has, from the cluster-wide watch or the per-namespace one.
+fn pods_in(store: &Store, ns: &str) -> Option<usize> {
+    if let Some(set) = store.get(&cluster_key(&kinds::POD)).filter(|s| s.listed) {
+        return Some(set.pods().filter(|p| p.namespace() == ns).count());
+    }
+    let set = store.get(&ns_key(&kinds::POD, ns)).filter(|s| s.listed)?;
+    Some(set.len())
+}
+
 /// Objects of `kind` in `ns`, from the cluster-wide watch or the per-namespace one.
 fn objects_in<'a>(
     store: &'a Store,
@@ -170,7 +179,7 @@ pub fn rows(store: &Store, known: &[(String, Source)]) -> Vec<NsRow> {
             });
         }
         row.notebooks = objects_in(store, &kinds::NOTEBOOK, &row.name).map(|v| v.len());
-        row.pods = objects_in(store, &kinds::POD, &row.name).map(|v| v.len());
+        row.pods = pods_in(store, &row.name);
     }
     names.into_values().collect()
 }

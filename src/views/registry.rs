@@ -12,6 +12,7 @@ use super::resources::{
 };
 use super::table::{Cell, Column, SortKey, Tone};
 use crate::kube::kinds::{self, Kind};
+use crate::kube::pod::{Pod, State};
 
 /// Opens a screen with an optional argument, or says why it cannot.
 pub type Opener = fn(Option<&str>) -> Result<Box<dyn View>, String>;
@@ -196,18 +197,26 @@ pub static PODS: ListSpec = ListSpec {
     columns: &[
         name_col(),
         namespace_col(),
-        ColumnDef::new(Column::new("READY", 5, 7).right(), |r, _| pod_ready(&r.obj)),
+        ColumnDef::new(Column::new("READY", 5, 7).right(), |r, _| {
+            r.pod.as_deref().map(ready_of).unwrap_or_default()
+        }),
         ColumnDef::new(Column::new("STATUS", 7, 22), |r, _| {
-            let s = pod_status(&r.obj);
+            let s = r.pod.as_deref().map(status_of).unwrap_or_default();
             Cell::tone(s.clone(), phase_tone(&s))
         }),
         ColumnDef::new(Column::new("RESTARTS", 3, 8).right(), |r, _| {
-            Cell::new(pod_restarts(&r.obj).to_string())
+            Cell::new(
+                r.pod
+                    .as_ref()
+                    .map(|p| p.restarts())
+                    .unwrap_or(0)
+                    .to_string(),
+            )
         })
-        .sorted(|r| SortKey::Num(pod_restarts(&r.obj))),
+        .sorted(|r| SortKey::Num(r.pod.as_ref().map(|p| p.restarts()).unwrap_or(0))),
         ColumnDef::new(Column::new("NODE", 6, 24).optional(), |r, _| {
             Cell::tone(
-                columns::str_at(&r.obj, "/spec/nodeName").unwrap_or("<none>"),
+                r.pod.as_deref().and_then(Pod::node).unwrap_or("<none>"),
                 Tone::Dim,
             )
         }),
@@ -218,25 +227,10 @@ pub static PODS: ListSpec = ListSpec {
     pods_of: None,
 };
 
-fn container_statuses(obj: &DynamicObject) -> &[Value] {
-    obj.data
-        .pointer("/status/containerStatuses")
-        .and_then(Value::as_array)
-        .map(Vec::as_slice)
-        .unwrap_or(&[])
-}
-
-fn pod_ready(obj: &DynamicObject) -> Cell {
-    let total = obj
-        .data
-        .pointer("/spec/containers")
-        .and_then(Value::as_array)
-        .map(Vec::len)
-        .unwrap_or(0);
-    let ready = container_statuses(obj)
-        .iter()
-        .filter(|c| c.get("ready").and_then(Value::as_bool) == Some(true))
-        .count();
+/// READY: ready containers of all containers.
+pub fn ready_of(pod: &Pod) -> Cell {
+    let total = pod.containers.len();
+    let ready = pod.container_statuses.iter().filter(|c| c.ready).count();
     let tone = if ready == total && total > 0 {
         Tone::Normal
     } else {
@@ -246,32 +240,30 @@ fn pod_ready(obj: &DynamicObject) -> Cell {
 }
 
 /// What kubectl prints in STATUS: a waiting or terminated reason beats the phase.
-pub fn pod_status(obj: &DynamicObject) -> String {
-    if obj.metadata.deletion_timestamp.is_some() {
+pub fn status_of(pod: &Pod) -> String {
+    if pod.is_terminating() {
         return "Terminating".into();
     }
-    for c in container_statuses(obj) {
-        if let Some(reason) = c.pointer("/state/waiting/reason").and_then(Value::as_str) {
-            return reason.to_string();
-        }
-        if let Some(reason) = c
-            .pointer("/state/terminated/reason")
-            .and_then(Value::as_str)
-            && reason != "Completed"
-        {
-            return reason.to_string();
+    for c in pod.container_statuses.iter() {
+        match &c.state {
+            Some(State::Waiting {
+                reason: Some(reason),
+                ..
+            }) => return reason.to_string(),
+            Some(s @ State::Terminated(_)) => {
+                if let Some(reason) = s.reason().filter(|r| *r != "Completed") {
+                    return reason.to_string();
+                }
+            }
+            _ => {}
         }
     }
-    columns::str_at(obj, "/status/phase")
-        .unwrap_or("Unknown")
-        .to_string()
+    pod.phase().unwrap_or("Unknown").to_string()
 }
 
-fn pod_restarts(obj: &DynamicObject) -> i64 {
-    container_statuses(obj)
-        .iter()
-        .filter_map(|c| c.get("restartCount").and_then(Value::as_i64))
-        .sum()
+/// [`status_of`] for a pod held as a `DynamicObject` (a detail screen's).
+pub fn pod_status(obj: &DynamicObject) -> String {
+    status_of(&Pod::from_dynamic(obj))
 }
 
 // ----- events -----
@@ -604,7 +596,97 @@ mod tests {
         }))
         .expect("pod");
         assert_eq!(pod_status(&pod), "CrashLoopBackOff");
-        assert_eq!(pod_restarts(&pod), 5);
-        assert_eq!(pod_ready(&pod).text, "1/2");
+        let p = Pod::from_dynamic(&pod);
+        assert_eq!(status_of(&p), "CrashLoopBackOff");
+        assert_eq!(p.restarts(), 5);
+        assert_eq!(ready_of(&p).text, "1/2");
+    }
+
+    /// The pods table reads the projection as it read the objects: the same
+    /// text in every column, for pods in each state.
+    #[test]
+    fn pod_columns_read_the_projection_as_before() {
+        use super::super::resources::{Row, RowCx};
+        let now: jiff::Timestamp = "2026-01-01T01:00:00Z".parse().expect("now");
+        let cx = RowCx { now };
+        let cases = [
+            (
+                serde_json::json!({"status": {"phase": "Pending"}}),
+                "0/1",
+                "Pending",
+                "0",
+                "<none>",
+            ),
+            (
+                serde_json::json!({"spec": {"nodeName": "n1"}, "status": {"phase": "Running",
+                    "containerStatuses": [{"name": "c", "ready": true, "restartCount": 4,
+                        "state": {"running": {"startedAt": "2026-01-01T00:00:00Z"}}}]}}),
+                "1/1",
+                "Running",
+                "4",
+                "n1",
+            ),
+            (
+                serde_json::json!({"spec": {"nodeName": "n1"}, "status": {"phase": "Running",
+                    "containerStatuses": [{"name": "c", "ready": false, "restartCount": 1,
+                        "state": {"terminated": {"exitCode": 137, "reason": "OOMKilled"}}}]}}),
+                "0/1",
+                "OOMKilled",
+                "1",
+                "n1",
+            ),
+            (
+                serde_json::json!({"metadata": {"deletionTimestamp": "2026-01-01T00:59:00Z"},
+                    "status": {"phase": "Running"}}),
+                "0/1",
+                "Terminating",
+                "0",
+                "<none>",
+            ),
+        ];
+        for (extra, ready, status, restarts, node) in cases {
+            let mut v = serde_json::json!({"apiVersion": "v1", "kind": "Pod",
+                "metadata": {"name": "p", "namespace": "ns", "uid": "u",
+                    "creationTimestamp": "2026-01-01T00:00:00Z"},
+                "spec": {"containers": [{"name": "c", "image": "i"}]}});
+            json_merge(&mut v, extra);
+            let obj: DynamicObject = serde_json::from_value(v).expect("pod");
+            let pod: Pod =
+                serde_json::from_str(&serde_json::to_string(&obj).expect("json")).expect("parses");
+            let row = Row::of_pod(&kinds::POD, std::sync::Arc::new(pod));
+            let cells: Vec<String> = PODS
+                .columns
+                .iter()
+                .map(|c| (c.cell)(&row, &cx).text)
+                .collect();
+            assert_eq!(
+                cells,
+                ["p", "ns", ready, status, restarts, node, "60m"],
+                "{obj:?}"
+            );
+            assert_eq!(pod_status(&obj), status);
+            // What the generic row gives a YAML or describe screen.
+            let d = row.dynamic();
+            assert_eq!(d.metadata.name.as_deref(), Some("p"));
+            assert_eq!(row.target().to_string(), ObjRefText::of(&obj));
+        }
+    }
+
+    fn json_merge(into: &mut Value, from: Value) {
+        match (into, from) {
+            (Value::Object(a), Value::Object(b)) => {
+                for (k, v) in b {
+                    json_merge(a.entry(k).or_insert(Value::Null), v);
+                }
+            }
+            (slot, v) => *slot = v,
+        }
+    }
+
+    struct ObjRefText;
+    impl ObjRefText {
+        fn of(obj: &DynamicObject) -> String {
+            crate::kube::types::ObjRef::of(&kinds::POD, obj).to_string()
+        }
     }
 }

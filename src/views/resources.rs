@@ -10,7 +10,7 @@ use kube::api::DynamicObject;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 
-use super::columns::{self, age_cell, age_sort};
+use super::columns;
 use super::table::{self, Cell, Column, SortKey, TableModel, TableState, Tone};
 use super::{Cx, Filter, Handled, Subscriptions, View};
 use crate::app::action::Action;
@@ -18,6 +18,7 @@ use crate::app::state::{Scope, State};
 use crate::app::store::Store;
 use crate::kube::errors::FailureKind;
 use crate::kube::kinds::{self, Kind};
+use crate::kube::pod::Pod;
 use crate::kube::types::{ApiOp, ObjRef, SyncStatus, WatchKey};
 
 /// What a cell function may look at besides its row.
@@ -54,10 +55,89 @@ impl ColumnDef {
 }
 
 /// A row: an object and the kind it came from (lists may merge kinds).
+/// A pod row holds the pod's projection in `pod`, and `obj` is an empty
+/// placeholder: read a row through its accessors (`name`, `namespace`,
+/// `created`, `key`, `target`, `dynamic`) unless its kind is known.
 #[derive(Debug, Clone)]
 pub struct Row {
     pub kind: &'static Kind,
     pub obj: Arc<DynamicObject>,
+    pub pod: Option<Arc<Pod>>,
+}
+
+static NO_OBJECT: std::sync::LazyLock<Arc<DynamicObject>> = std::sync::LazyLock::new(|| {
+    Arc::new(DynamicObject {
+        types: None,
+        metadata: Default::default(),
+        data: serde_json::Value::Null,
+    })
+});
+
+impl Row {
+    pub fn new(kind: &'static Kind, obj: Arc<DynamicObject>) -> Row {
+        Row {
+            kind,
+            obj,
+            pod: None,
+        }
+    }
+
+    pub fn of_pod(kind: &'static Kind, pod: Arc<Pod>) -> Row {
+        Row {
+            kind,
+            obj: NO_OBJECT.clone(),
+            pod: Some(pod),
+        }
+    }
+
+    pub fn name(&self) -> &str {
+        match &self.pod {
+            Some(p) => p.name(),
+            None => columns::name(&self.obj),
+        }
+    }
+
+    pub fn namespace(&self) -> &str {
+        match &self.pod {
+            Some(p) => p.namespace(),
+            None => columns::namespace(&self.obj),
+        }
+    }
+
+    pub fn created(&self) -> Option<Timestamp> {
+        match &self.pod {
+            Some(p) => p.created(),
+            None => columns::created(&self.obj),
+        }
+    }
+
+    /// The store's key of the object (its uid).
+    pub fn key(&self) -> String {
+        match &self.pod {
+            Some(p) => p.key_string(),
+            None => columns::uid(&self.obj),
+        }
+    }
+
+    pub fn target(&self) -> ObjRef {
+        match &self.pod {
+            Some(p) => ObjRef {
+                kind: self.kind,
+                namespace: p.namespace.as_ref().map(|n| n.to_string()),
+                name: p.name().to_string(),
+            },
+            None => ObjRef::of(self.kind, &self.obj),
+        }
+    }
+
+    /// The object as a `DynamicObject` (a pod's built from its projection),
+    /// for the one row a YAML, describe or logs screen opens on.
+    pub fn dynamic(&self) -> Arc<DynamicObject> {
+        match &self.pod {
+            Some(p) => Arc::new(p.to_dynamic()),
+            None => self.obj.clone(),
+        }
+    }
 }
 
 /// Describes a list screen.
@@ -103,7 +183,7 @@ impl TableModel<Row> for SpecModel<'_> {
     }
 
     fn key(&self, row: &Row) -> String {
-        columns::uid(&row.obj)
+        row.key()
     }
 
     fn cell(&self, row: &Row, col: usize) -> Cell {
@@ -122,11 +202,7 @@ impl TableModel<Row> for SpecModel<'_> {
     }
 
     fn search_text(&self, row: &Row) -> String {
-        let mut text = format!(
-            "{} {}",
-            columns::name(&row.obj),
-            columns::namespace(&row.obj)
-        );
+        let mut text = format!("{} {}", row.name(), row.namespace());
         if self.spec.kinds.len() > 1 {
             text.push(' ');
             text.push_str(row.kind.kind);
@@ -177,10 +253,8 @@ impl ListData {
         let mut rows = Vec::new();
         for (key, kind) in keys.iter().zip(spec.kinds) {
             if let Some(set) = store.get(key) {
-                rows.extend(set.iter().map(|o| Row {
-                    kind,
-                    obj: o.clone(),
-                }));
+                rows.extend(set.objects.values().map(|o| Row::new(kind, o.clone())));
+                rows.extend(set.pods().map(|p| Row::of_pod(kind, p.clone())));
             }
         }
         if let Some(keep) = spec.keep {
@@ -245,7 +319,7 @@ pub fn watch_status(
                     // Never listed: the failure itself is the news.
                     _ => error.clone(),
                 };
-                let e = (!set.listed || set.objects.is_empty()).then(|| match kind {
+                let e = (!set.listed || set.is_empty()).then(|| match kind {
                     FailureKind::Forbidden => format!("You may not list {key}. {error}"),
                     FailureKind::NotFound => {
                         format!("The cluster does not serve {key}. {error}")
@@ -346,15 +420,17 @@ pub fn object_action(
     action: Action,
     cx: &mut Cx,
 ) -> Option<(u64, ObjRef)> {
-    let target = ObjRef::of(row.kind, &row.obj);
+    let target = row.target();
     match action {
-        Action::Yaml => cx.push(Box::new(super::yaml::YamlView::new(target, &row.obj))),
+        Action::Yaml => cx.push(Box::new(super::yaml::YamlView::new(target, &row.dynamic()))),
         Action::Describe | Action::Enter => cx.push(Box::new(super::describe::DescribeView::new(
             row.kind,
-            row.obj.clone(),
+            row.dynamic(),
         ))),
         Action::Logs => {
-            if std::ptr::eq(row.kind, &kinds::POD) {
+            if let Some(pod) = &row.pod {
+                cx.push(Box::new(super::logs::LogsView::for_pod_of(pod, cx.config)));
+            } else if std::ptr::eq(row.kind, &kinds::POD) {
                 cx.push(Box::new(super::logs::LogsView::for_pod(
                     &row.obj, cx.config,
                 )));
@@ -519,7 +595,7 @@ pub fn render_list(spec: &ListSpec, data: &ListData, state: &State, area: Rect, 
 pub const fn name_col() -> ColumnDef {
     ColumnDef {
         col: Column::new("NAME", 8, 48),
-        cell: |r, _| Cell::new(columns::name(&r.obj)),
+        cell: |r, _| Cell::new(r.name()),
         sort: None,
         all_ns_only: false,
     }
@@ -528,7 +604,7 @@ pub const fn name_col() -> ColumnDef {
 pub const fn namespace_col() -> ColumnDef {
     ColumnDef {
         col: Column::new("NAMESPACE", 9, 24),
-        cell: |r, _| Cell::new(columns::namespace(&r.obj)),
+        cell: |r, _| Cell::new(r.namespace()),
         sort: None,
         all_ns_only: true,
     }
@@ -537,8 +613,11 @@ pub const fn namespace_col() -> ColumnDef {
 pub const fn age_col() -> ColumnDef {
     ColumnDef {
         col: Column::new("AGE", 3, 7).right(),
-        cell: |r, cx| age_cell(&r.obj, cx.now),
-        sort: Some(|r| age_sort(&r.obj)),
+        cell: |r, cx| Cell::tone(columns::age(r.created(), cx.now), Tone::Dim),
+        sort: Some(|r| match r.created() {
+            Some(t) => SortKey::Num(-t.as_second()),
+            None => SortKey::Missing,
+        }),
         all_ns_only: false,
     }
 }

@@ -21,6 +21,7 @@ use crate::app::state::{Scope, State};
 use crate::app::store::Store;
 use crate::app::theme::Theme;
 use crate::kube::kinds::{self, Kind};
+use crate::kube::pod::Pod;
 use crate::kube::types::{LogSpec, LogUpdate, WatchKey};
 use crate::views::columns;
 use crate::views::logs::{neutralise, split_timestamp};
@@ -174,7 +175,7 @@ fn resources_text(c: &Value) -> String {
 /// The details text for a job, its replica pods and the namespace's events.
 pub fn lines(
     row: &JobRow,
-    pods: &[&Arc<DynamicObject>],
+    pods: &[&Arc<Pod>],
     events: &[&Arc<DynamicObject>],
     now: Timestamp,
     disabled: &[(String, String)],
@@ -510,10 +511,10 @@ impl View for JobDetail {
         };
         self.obj = obj;
         let row = JobRow::new(self.kind, self.obj.clone());
-        let pods: Vec<&Arc<DynamicObject>> = cx
+        let pods: Vec<&Arc<Pod>> = cx
             .store
             .get(&keys.pods)
-            .map(|s| s.iter().collect())
+            .map(|s| s.pods().collect())
             .unwrap_or_default();
         let events: Vec<&Arc<DynamicObject>> = cx
             .store

@@ -8,6 +8,7 @@ use kube::api::DynamicObject;
 use serde_json::Value;
 
 use crate::kube::kinds::{self, Kind};
+use crate::kube::pod::{Pod, State as PodState};
 use crate::views::columns;
 use crate::views::table::Tone;
 
@@ -419,64 +420,55 @@ pub struct Replica {
 }
 
 /// Reads a replica pod.
-pub fn replica(pod: &DynamicObject) -> Replica {
-    let role = columns::label(pod, V1_ROLE_LABEL)
-        .or_else(|| columns::label(pod, JOBSET_ROLE_LABEL))
+pub fn replica(pod: &Pod) -> Replica {
+    let role = pod
+        .label(V1_ROLE_LABEL)
+        .or_else(|| pod.label(JOBSET_ROLE_LABEL))
         .unwrap_or("-")
         .to_string();
-    let index = columns::label(pod, V1_INDEX_LABEL)
-        .or_else(|| columns::label(pod, JOBSET_INDEX_LABEL))
+    let index = pod
+        .label(V1_INDEX_LABEL)
+        .or_else(|| pod.label(JOBSET_INDEX_LABEL))
         .and_then(|i| i.parse().ok())
         .unwrap_or(0);
-    let statuses = pod
-        .data
-        .pointer("/status/containerStatuses")
-        .and_then(Value::as_array);
     let mut restarts = 0;
     let mut exit_code = None;
     let mut reason = None;
     let mut message = None;
-    for c in statuses.into_iter().flatten() {
-        restarts += c.get("restartCount").and_then(Value::as_i64).unwrap_or(0);
+    let text = |s: Option<&str>| s.map(str::to_string);
+    for c in pod.container_statuses.iter() {
+        restarts += c.restart_count;
         let terminated = c
-            .pointer("/state/terminated")
-            .or_else(|| c.pointer("/lastState/terminated"));
-        if let Some(t) = terminated {
-            let code = t.get("exitCode").and_then(Value::as_i64);
-            if exit_code.is_none() || code.is_some_and(|c| c != 0) {
-                exit_code = code;
-                reason = t.get("reason").and_then(Value::as_str).map(str::to_string);
-                message = t.get("message").and_then(Value::as_str).map(str::to_string);
-            }
+            .state
+            .as_ref()
+            .and_then(PodState::terminated)
+            .or_else(|| c.last_state.as_deref().and_then(PodState::terminated));
+        if let Some(t) = terminated
+            && (exit_code.is_none() || t.exit_code != 0)
+        {
+            exit_code = Some(t.exit_code);
+            reason = text(t.reason.as_deref());
+            message = text(t.message.as_deref());
         }
-        if let Some(w) = c.pointer("/state/waiting") {
-            reason = w.get("reason").and_then(Value::as_str).map(str::to_string);
-            message = w.get("message").and_then(Value::as_str).map(str::to_string);
+        if let Some(w @ PodState::Waiting { .. }) = &c.state {
+            reason = text(w.reason());
+            message = text(w.message());
         }
     }
     if reason.is_none()
         && let Some(c) = pod
-            .data
-            .pointer("/status/conditions")
-            .and_then(Value::as_array)
-            .and_then(|cs| {
-                cs.iter()
-                    .find(|c| get(c, "type") == "PodScheduled" && get(c, "status") == "False")
-            })
+            .condition("PodScheduled")
+            .filter(|c| &*c.status == "False")
     {
-        reason = Some(get(c, "reason").to_string());
-        message = Some(get(c, "message").to_string());
+        reason = Some(c.reason.as_deref().unwrap_or("").to_string());
+        message = Some(c.message.as_deref().unwrap_or("").to_string());
     }
     Replica {
-        pod: columns::name(pod).to_string(),
+        pod: pod.name().to_string(),
         role,
         index,
-        phase: columns::str_at(pod, "/status/phase")
-            .unwrap_or("Pending")
-            .to_string(),
-        node: columns::str_at(pod, "/spec/nodeName")
-            .unwrap_or("-")
-            .to_string(),
+        phase: pod.phase().unwrap_or("Pending").to_string(),
+        node: pod.node().unwrap_or("-").to_string(),
         restarts,
         exit_code,
         reason: reason.filter(|r| !r.is_empty()),

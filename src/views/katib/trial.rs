@@ -338,10 +338,11 @@ impl View for TrialDetail {
         {
             self.row = TrialRow::new(o.clone());
         }
+        // The few pods of this screen, as objects (rebuilt on change only).
         let mut pods: Vec<Arc<DynamicObject>> = cx
             .store
             .get(&pk)
-            .map(|s| s.iter().cloned().collect())
+            .map(|s| s.pods_dynamic())
             .unwrap_or_default();
         pods.sort_by(|a, b| columns::name(a).cmp(columns::name(b)));
         self.pods = pods;

@@ -29,6 +29,7 @@ use crate::app::effect::Effect;
 use crate::app::state::{Scope, State};
 use crate::app::store::Store;
 use crate::kube::kinds::{self, Kind};
+use crate::kube::pod::Pod;
 use crate::kube::types::{AccessKey, ApiOp, ForwardSpec, ObjRef, PatchBody, WatchKey};
 
 /// A notebook with what the table joins onto it.
@@ -80,8 +81,15 @@ pub fn rows(store: &Store, keys: &Keys) -> Vec<NbRow> {
 /// store hands out a new `Arc` for every changed object, so a row whose
 /// notebook, pod and events are the same allocations is still right: a watch
 /// event recomputes one row, not all of them.
+///
+/// It also holds each notebook pod as a `DynamicObject` built from the
+/// store's projection (with the pod it came from, so its address is not
+/// reused): one per notebook, rebuilt only when the pod changes.
 #[derive(Default)]
-pub struct RowCache(HashMap<usize, (Option<usize>, Vec<usize>, NbRow)>);
+pub struct RowCache(
+    HashMap<usize, (Option<usize>, Vec<usize>, NbRow)>,
+    HashMap<usize, (Arc<Pod>, Arc<DynamicObject>)>,
+);
 
 fn addr(o: &Arc<DynamicObject>) -> usize {
     Arc::as_ptr(o) as usize
@@ -91,16 +99,25 @@ fn addr(o: &Arc<DynamicObject>) -> usize {
 pub fn rows_cached(store: &Store, keys: &Keys, cache: &mut RowCache) -> Vec<NbRow> {
     let Some(notebooks) = store.get(&keys.notebooks) else {
         cache.0.clear();
+        cache.1.clear();
         return Vec::new();
     };
-    let mut pods: HashMap<(&str, &str), &Arc<DynamicObject>> = HashMap::new();
+    let mut pods: HashMap<(&str, &str), Arc<DynamicObject>> = HashMap::new();
+    let mut converted = HashMap::new();
     if let Some(set) = store.get(&keys.pods) {
-        for p in set.iter() {
-            if let Some(nb) = columns::label(p, model::POD_LABEL) {
-                pods.insert((columns::namespace(p), nb), p);
+        for p in set.pods() {
+            if let Some(nb) = p.label(model::POD_LABEL) {
+                let at = Arc::as_ptr(p) as usize;
+                let obj = match cache.1.remove(&at) {
+                    Some((_, obj)) => obj,
+                    None => Arc::new(p.to_dynamic()),
+                };
+                converted.insert(at, (p.clone(), obj.clone()));
+                pods.insert((p.namespace(), nb), obj);
             }
         }
     }
+    cache.1 = converted;
     let mut events: HashMap<(&str, &str), Vec<&Arc<DynamicObject>>> = HashMap::new();
     if let Some(set) = store.get(&keys.events) {
         for e in set.iter() {
@@ -116,7 +133,7 @@ pub fn rows_cached(store: &Store, keys: &Keys, cache: &mut RowCache) -> Vec<NbRo
         .iter()
         .map(|nb| {
             let key = (columns::namespace(nb), columns::name(nb));
-            let pod = pods.get(&key).map(|p| (*p).clone());
+            let pod = pods.get(&key).cloned();
             let evs: &[&Arc<DynamicObject>] = events.get(&key).map(Vec::as_slice).unwrap_or(&[]);
             let pod_addr = pod.as_ref().map(addr);
             let ev_addrs: Vec<usize> = evs.iter().map(|e| addr(e)).collect();

@@ -173,10 +173,7 @@ pub fn act_on(row: &RunRow, action: Action, kfp: &Kfp, cx: &mut Cx) -> Option<(u
             return Some((id, Pending::Delete(target)));
         }
         Action::Yaml | Action::Describe => {
-            let r = resources::Row {
-                kind: &kinds::WORKFLOW,
-                obj: row.wf.clone(),
-            };
+            let r = resources::Row::new(&kinds::WORKFLOW, row.wf.clone());
             resources::object_action(&r, None, action, cx);
         }
         _ => {}

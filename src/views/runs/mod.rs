@@ -442,10 +442,7 @@ impl View for RunsView {
                     return Handled::Yes;
                 };
                 // The run's pods; the run's page has each step's logs.
-                let r = resources::Row {
-                    kind: &kinds::WORKFLOW,
-                    obj: row.wf.clone(),
-                };
+                let r = resources::Row::new(&kinds::WORKFLOW, row.wf.clone());
                 resources::object_action(&r, super::registry::RUNS.pods_of, action, cx);
             }
             Action::Refresh => {

@@ -9,7 +9,6 @@ use std::any::Any;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::Span;
-use serde_json::Value;
 
 use super::dag::{self, Node};
 use super::detail::{pods_key, row_pod};
@@ -18,13 +17,14 @@ use crate::app::action::Action;
 use crate::app::state::{Scope, State};
 use crate::app::store::Store;
 use crate::app::theme::Theme;
+use crate::kube::pod::State as Ctr;
 use crate::views::columns;
 use crate::views::pager::Pager;
 use crate::views::{Cx, Filter, Handled, Subscriptions, View};
 
 /// What the store knows of a node's pod.
 pub enum PodState<'a> {
-    Listed(&'a kube::api::DynamicObject),
+    Listed(&'a crate::kube::pod::Pod),
     /// The pod watch is listed and the pod is not in it.
     Gone,
     /// Not known yet (the watch is still listing).
@@ -33,7 +33,7 @@ pub enum PodState<'a> {
 
 pub fn pod_state<'a>(store: &'a Store, run: &RunRow, pod: &str) -> PodState<'a> {
     match store.get(&pods_key(&run.wf)) {
-        Some(set) => match set.by_name(Some(columns::namespace(&run.wf)), pod) {
+        Some(set) => match set.pod_by_name(Some(columns::namespace(&run.wf)), pod) {
             Some(p) => PodState::Listed(p),
             None if set.listed => PodState::Gone,
             None => PodState::Unknown,
@@ -80,7 +80,7 @@ pub fn open_logs(run: &RunRow, id: &str, cx: &mut Cx) {
             ));
         }
         PodState::Listed(p) => {
-            let names = crate::views::logs::container_names(p);
+            let names = p.containers.iter().map(|c| c.name.to_string()).collect();
             cx.push(Box::new(crate::views::logs::LogsView::new(
                 &ns,
                 &pod,
@@ -166,25 +166,25 @@ pub fn lines(run: &RunRow, row: &dag::Row, store: &Store, now: jiff::Timestamp) 
             PodState::Listed(p) => {
                 out.push(format!(
                     "Pod           {pod} · {}",
-                    crate::views::registry::pod_status(p)
+                    crate::views::registry::status_of(p)
                 ));
-                let statuses = p
-                    .data
-                    .pointer("/status/containerStatuses")
-                    .and_then(Value::as_array);
-                for c in statuses.into_iter().flatten() {
-                    let name = c.get("name").and_then(Value::as_str).unwrap_or("");
-                    let state = c.get("state").and_then(Value::as_object);
-                    let (word, detail) = match state.and_then(|s| s.iter().next()) {
-                        Some((k, v)) => {
+                for c in p.container_statuses.iter() {
+                    let name = &c.name;
+                    let (word, detail) = match &c.state {
+                        Some(state) => {
                             let mut d = Vec::new();
-                            if let Some(code) = v.get("exitCode").and_then(Value::as_i64) {
-                                d.push(format!("exit {code}"));
-                            }
-                            if let Some(r) = v.get("reason").and_then(Value::as_str) {
+                            let word = match state {
+                                Ctr::Waiting { .. } => "waiting",
+                                Ctr::Running { .. } => "running",
+                                Ctr::Terminated(t) => {
+                                    d.push(format!("exit {}", t.exit_code));
+                                    "terminated"
+                                }
+                            };
+                            if let Some(r) = state.reason() {
                                 d.push(r.to_string());
                             }
-                            (k.clone(), d.join(", "))
+                            (word.to_string(), d.join(", "))
                         }
                         None => ("unknown".into(), String::new()),
                     };

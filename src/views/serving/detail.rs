@@ -348,10 +348,11 @@ impl View for IsvcDetail {
             None => {}
         }
         self.row = IsvcRow::new(self.obj.clone());
+        // The few pods of this screen, as objects (rebuilt on change only).
         let mut pods: Vec<Arc<DynamicObject>> = cx
             .store
             .get(&keys.pods)
-            .map(|s| s.iter().cloned().collect())
+            .map(|s| s.pods_dynamic())
             .unwrap_or_default();
         pods.sort_by_key(|p| columns::created(p));
         let mut events: Vec<&Arc<DynamicObject>> = Vec::new();
