@@ -26,6 +26,8 @@ pub struct Config {
     pub logs: LogsConfig,
     pub onnx: OnnxConfig,
     pub kfp: KfpConfig,
+    /// `[gpu]`: the `:gpu` screen's idle rule and metrics sources.
+    pub gpu: crate::views::gpu::config::GpuConfig,
     pub keymap: RawKeymap,
 }
 

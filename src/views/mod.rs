@@ -8,6 +8,7 @@ pub mod contexts;
 pub mod describe;
 pub mod filter;
 pub mod form;
+pub mod gpu;
 pub mod help;
 pub mod jobs;
 pub mod katib;
@@ -57,6 +58,8 @@ pub struct Subscriptions {
     pub watches: BTreeSet<WatchKey>,
     pub logs: BTreeSet<LogSpec>,
     pub access: BTreeSet<AccessKey>,
+    /// GPU metrics scrapes (DCGM exporter or Prometheus), every few seconds.
+    pub scrapes: BTreeSet<crate::kube::gpu_metrics::ScrapeSpec>,
 }
 
 /// Results addressed to views; each view picks what it asked for.
