@@ -355,7 +355,11 @@ impl Runtime {
             let sink: crate::kube::gpu_metrics::Sink = Arc::new(move |scrape| {
                 let _ = tx.send(Msg::Other(super::payload::Payload::new(scrape)));
             });
-            let task = tokio::spawn(crate::kube::gpu_metrics::run(client.clone(), spec.clone(), sink));
+            let task = tokio::spawn(crate::kube::gpu_metrics::run(
+                client.clone(),
+                spec.clone(),
+                sink,
+            ));
             self.scrapes.insert(spec, task.abort_handle());
         }
         for key in subs.access {

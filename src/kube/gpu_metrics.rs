@@ -75,8 +75,8 @@ pub struct GpuMetric {
 /// What one scrape found.
 #[derive(Debug, Clone, PartialEq)]
 pub struct GpuReading {
-    /// Where it came from, in words ("nvidia-dcgm-exporter in gpu-operator
-    /// through the API server's service proxy").
+    /// Where it came from, in words ("nvidia-dcgm-exporter (gpu-operator)
+    /// via service proxy": the API server's service proxy).
     pub via: String,
     pub gpus: Vec<GpuMetric>,
 }
@@ -104,9 +104,7 @@ pub async fn run(client: Client, spec: ScrapeSpec, sink: Sink) {
     every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut found: Option<Exporter> = None;
     let direct = match &spec.source {
-        MetricsSource::Prometheus { url } if in_cluster(url).is_none() => {
-            Some(direct_client(url))
-        }
+        MetricsSource::Prometheus { url } if in_cluster(url).is_none() => Some(direct_client(url)),
         _ => None,
     };
     loop {
@@ -276,10 +274,7 @@ fn in_words(f: &ApiFailure, at: &str) -> String {
 async fn scrape_exporter(client: &Client, e: &Exporter) -> Result<GpuReading, String> {
     let text = proxy_get(client, &e.namespace, &e.name, &e.port, "/metrics").await?;
     Ok(GpuReading {
-        via: format!(
-            "{} in {} through the API server's service proxy",
-            e.name, e.namespace
-        ),
+        via: format!("{} ({}) via service proxy", e.name, e.namespace),
         gpus: parse_exposition(&text)?,
     })
 }
@@ -345,13 +340,12 @@ pub fn parse_exposition(text: &str) -> Result<Vec<GpuMetric>, String> {
             | prometheus_parse::Value::Untyped(v) => v,
             _ => continue,
         };
-        let m = slot(&mut gpus, &mut order, |k| s.labels.get(k).map(str::to_string));
+        let m = slot(&mut gpus, &mut order, |k| {
+            s.labels.get(k).map(str::to_string)
+        });
         set(m, &s.metric, v);
     }
-    Ok(order
-        .into_iter()
-        .filter_map(|k| gpus.remove(&k))
-        .collect())
+    Ok(order.into_iter().filter_map(|k| gpus.remove(&k)).collect())
 }
 
 /// `http://NAME.NAMESPACE.svc[.cluster.local][:PORT]` as (namespace, name, port).
@@ -386,8 +380,10 @@ fn enc(s: &str) -> String {
 /// The PromQL queries sent, with the metric each fills in (`None`: the
 /// window maximum of utilisation).
 pub fn queries(window_secs: u64) -> Vec<(String, Option<&'static str>)> {
-    let mut q: Vec<(String, Option<&'static str>)> =
-        [UTIL, FB_USED, FB_FREE].iter().map(|m| (m.to_string(), Some(*m))).collect();
+    let mut q: Vec<(String, Option<&'static str>)> = [UTIL, FB_USED, FB_FREE]
+        .iter()
+        .map(|m| (m.to_string(), Some(*m)))
+        .collect();
     q.push((format!("max_over_time({UTIL}[{window_secs}s])"), None));
     q
 }
@@ -428,7 +424,7 @@ async fn query_prometheus(
         }
     }
     let via = match &target {
-        Some((ns, name, _)) => format!("Prometheus {name} in {ns} through the API server's service proxy"),
+        Some((ns, name, _)) => format!("Prometheus {name} ({ns}) via service proxy"),
         None => format!("Prometheus at {url}"),
     };
     Ok(GpuReading {
@@ -437,8 +433,11 @@ async fn query_prometheus(
     })
 }
 
-/// A Prometheus `/api/v1/query` answer of type vector: (labels, value).
-pub fn parse_vector(text: &str) -> Result<Vec<(serde_json::Map<String, Value>, f64)>, String> {
+/// One series of a query answer: its labels and value.
+pub type Series = (serde_json::Map<String, Value>, f64);
+
+/// A Prometheus `/api/v1/query` answer of type vector.
+pub fn parse_vector(text: &str) -> Result<Vec<Series>, String> {
     let v: Value = serde_json::from_str(text).map_err(|e| format!("not a query answer: {e}"))?;
     if v.get("status").and_then(Value::as_str) != Some("success") {
         let why = v

@@ -120,9 +120,14 @@ mod tests {
         )
         .expect("parses");
         assert_eq!(c.gpu.window_secs(), 7200);
-        assert!(matches!(c.gpu.scrape().source, MetricsSource::Prometheus { .. }));
+        assert!(matches!(
+            c.gpu.scrape().source,
+            MetricsSource::Prometheus { .. }
+        ));
         let d = GpuConfig::default().scrape();
         assert_eq!(d.every_secs, 5);
-        assert!(matches!(d.source, MetricsSource::Exporter { ref service, .. } if service == "nvidia-dcgm-exporter"));
+        assert!(
+            matches!(d.source, MetricsSource::Exporter { ref service, .. } if service == "nvidia-dcgm-exporter")
+        );
     }
 }

@@ -66,9 +66,7 @@ fn mean(v: impl Iterator<Item = f64>) -> Option<f64> {
 pub fn per_pod(gpus: &[GpuMetric]) -> HashMap<(String, String), PodUse> {
     let mut out: HashMap<(String, String), PodUse> = HashMap::new();
     for g in gpus.iter().filter(|g| !g.pod.is_empty()) {
-        let u = out
-            .entry((g.namespace.clone(), g.pod.clone()))
-            .or_default();
+        let u = out.entry((g.namespace.clone(), g.pod.clone())).or_default();
         // A running mean over the pod's GPUs.
         u.gpus += 1;
         u.util += (g.util.unwrap_or(0.0) - u.util) / u.gpus as f64;

@@ -55,7 +55,13 @@ pub enum Tab {
 }
 
 impl Tab {
-    pub const ALL: [Tab; 5] = [Tab::Nodes, Tab::Holders, Tab::Idle, Tab::Quota, Tab::Pending];
+    pub const ALL: [Tab; 5] = [
+        Tab::Nodes,
+        Tab::Holders,
+        Tab::Idle,
+        Tab::Quota,
+        Tab::Pending,
+    ];
 
     pub fn title(self) -> &'static str {
         match self {
@@ -103,6 +109,8 @@ pub struct GpuView {
     pub rule: IdleRule,
     /// The window as configured, for the idle column.
     pub window_text: String,
+    /// The `[gpu]` configuration the scrape and rule come from.
+    config: Option<config::GpuConfig>,
     seen: Option<[u64; 4]>,
     dirty: bool,
     /// A holder's owner being read, to open its screen.
@@ -132,6 +140,7 @@ impl Default for GpuView {
                 window_secs: 1800,
             },
             window_text: "30m".into(),
+            config: None,
             seen: None,
             dirty: true,
             opening: None,
@@ -158,8 +167,7 @@ impl GpuView {
             .collect();
         self.nodes
             .rebuild(self.cluster.nodes.clone(), &tables::NodesModel);
-        self.holders
-            .rebuild(holders, &tables::HoldersModel { now });
+        self.holders.rebuild(holders, &tables::HoldersModel { now });
         self.idle.rebuild(
             self.cluster.idle.clone(),
             &tables::IdleModel {
@@ -404,14 +412,18 @@ impl View for GpuView {
     }
 
     fn sync(&mut self, cx: &mut Cx) {
-        if self.spec.is_none() {
-            let c = &cx.config.gpu;
+        if self.config.as_ref() != Some(&cx.config.gpu) {
+            // First sync, or the configuration changed: a new scrape.
+            let c = cx.config.gpu.clone();
             self.spec = Some(c.scrape());
             self.rule = IdleRule {
                 threshold: c.idle_threshold,
                 window_secs: c.window_secs() as i64,
             };
             self.window_text = c.idle_window.clone();
+            self.metrics = Metrics::default();
+            self.config = Some(c);
+            self.dirty = true;
         }
         let [nodes, pods, quotas] = keys();
         let version = |k: &WatchKey| {

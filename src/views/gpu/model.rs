@@ -233,12 +233,7 @@ fn quota_gpus(q: &DynamicObject) -> (Option<i64>, Option<i64>) {
     (hard, used)
 }
 
-fn idle_of(
-    h: &Holder,
-    metrics: &Metrics,
-    rule: IdleRule,
-    now: Timestamp,
-) -> Option<Idle> {
+fn idle_of(h: &Holder, metrics: &Metrics, rule: IdleRule, now: Timestamp) -> Option<Idle> {
     let key = (h.namespace.clone(), h.pod.clone());
     let u = metrics.pods.get(&key)?;
     if let Some(max) = u.window_max {
@@ -350,7 +345,10 @@ pub fn build(
         let name = q.metadata.namespace.as_deref().unwrap_or("");
         ns_row(&mut ns, name);
         if let Some(r) = ns.get_mut(name) {
-            r.quota_hard = Some(r.quota_hard.map_or(hard.unwrap_or(0), |h| h.min(hard.unwrap_or(0))));
+            r.quota_hard = Some(
+                r.quota_hard
+                    .map_or(hard.unwrap_or(0), |h| h.min(hard.unwrap_or(0))),
+            );
             r.quota_used = used.or(r.quota_used);
             r.quota_name = q.metadata.name.clone();
         }
@@ -389,7 +387,11 @@ pub fn build(
         h.idle = idle_of(h, metrics, rule, now);
     }
     holders.sort_by(|a, b| (&a.namespace, &a.pod).cmp(&(&b.namespace, &b.pod)));
-    let mut idle: Vec<Holder> = holders.iter().filter(|h| h.idle.is_some()).cloned().collect();
+    let mut idle: Vec<Holder> = holders
+        .iter()
+        .filter(|h| h.idle.is_some())
+        .cloned()
+        .collect();
     let wasted = |h: &Holder| h.idle.as_ref().map_or(0.0, |i| i.wasted(h.gpus));
     idle.sort_by(|a, b| {
         wasted(b)

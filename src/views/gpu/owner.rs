@@ -59,8 +59,8 @@ fn owner(kind: &str, name: &str, part: String, opens: Option<ObjRef>) -> Owner {
 pub fn of(pod: &DynamicObject) -> Owner {
     let label = |k: &str| pods::label(pod, k);
     if let Some(trial) = label("katib.kubeflow.org/trial") {
-        let opens = label("katib.kubeflow.org/experiment")
-            .and_then(|e| at(&kinds::EXPERIMENT, pod, e));
+        let opens =
+            label("katib.kubeflow.org/experiment").and_then(|e| at(&kinds::EXPERIMENT, pod, e));
         let part = label("katib.kubeflow.org/experiment")
             .map(|e| format!("experiment {e}"))
             .unwrap_or_default();
@@ -82,7 +82,10 @@ pub fn of(pod: &DynamicObject) -> Owner {
                 // The operator's name says the kind when no reference does.
                 let op = label("training.kubeflow.org/operator-name")?;
                 let k = op.strip_suffix("-controller")?;
-                kinds::ALL.iter().copied().find(|x| x.kind.eq_ignore_ascii_case(k))
+                kinds::ALL
+                    .iter()
+                    .copied()
+                    .find(|x| x.kind.eq_ignore_ascii_case(k))
             })
             .unwrap_or(&kinds::PYTORCH_JOB);
         let part = match (
@@ -137,7 +140,10 @@ mod tests {
 
     #[test]
     fn owners_from_controller_labels() {
-        let nb = of(&pod(serde_json::json!({"notebook-name": "jupyter-alice", "statefulset": "jupyter-alice"}), serde_json::json!([])));
+        let nb = of(&pod(
+            serde_json::json!({"notebook-name": "jupyter-alice", "statefulset": "jupyter-alice"}),
+            serde_json::json!([]),
+        ));
         assert_eq!(nb.text(), "Notebook jupyter-alice");
         assert_eq!(nb.opens.map(|o| o.kind.id), Some("notebooks"));
         let job = of(&pod(
@@ -151,15 +157,30 @@ mod tests {
         ));
         assert_eq!(trial.text(), "Trial t-1 (experiment e)");
         assert_eq!(trial.opens.map(|o| o.kind.id), Some("experiments"));
-        let step = of(&pod(serde_json::json!({"workflows.argoproj.io/workflow": "run-1"}), serde_json::json!([])));
+        let step = of(&pod(
+            serde_json::json!({"workflows.argoproj.io/workflow": "run-1"}),
+            serde_json::json!([]),
+        ));
         assert_eq!(step.text(), "Run run-1 (train)");
-        let tj = of(&pod(serde_json::json!({"jobset.sigs.k8s.io/jobset-name": "llm", "jobset.sigs.k8s.io/replicatedjob-name": "node", "jobset.sigs.k8s.io/job-index": "0"}), serde_json::json!([])));
+        let tj = of(&pod(
+            serde_json::json!({"jobset.sigs.k8s.io/jobset-name": "llm", "jobset.sigs.k8s.io/replicatedjob-name": "node", "jobset.sigs.k8s.io/job-index": "0"}),
+            serde_json::json!([]),
+        ));
         assert_eq!(tj.text(), "TrainJob llm (node 0)");
-        let isvc = of(&pod(serde_json::json!({"serving.kserve.io/inferenceservice": "iris", "component": "predictor"}), serde_json::json!([])));
+        let isvc = of(&pod(
+            serde_json::json!({"serving.kserve.io/inferenceservice": "iris", "component": "predictor"}),
+            serde_json::json!([]),
+        ));
         assert_eq!(isvc.text(), "InferenceService iris (predictor)");
-        let rs = of(&pod(serde_json::json!({}), serde_json::json!([{"apiVersion": "apps/v1", "kind": "ReplicaSet", "name": "web-1", "uid": "u"}])));
+        let rs = of(&pod(
+            serde_json::json!({}),
+            serde_json::json!([{"apiVersion": "apps/v1", "kind": "ReplicaSet", "name": "web-1", "uid": "u"}]),
+        ));
         assert_eq!(rs.text(), "ReplicaSet web-1");
         assert!(rs.opens.is_none());
-        assert_eq!(of(&pod(serde_json::json!({}), serde_json::json!([]))).text(), "Pod p-0");
+        assert_eq!(
+            of(&pod(serde_json::json!({}), serde_json::json!([]))).text(),
+            "Pod p-0"
+        );
     }
 }

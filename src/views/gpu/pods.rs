@@ -118,7 +118,11 @@ pub fn gpus_of(pod: &DynamicObject, resource: &str) -> i64 {
         pod.data
             .pointer(p)
             .and_then(Value::as_array)
-            .map(|cs| cs.iter().map(|c| container_gpus(c, resource)).collect::<Vec<_>>())
+            .map(|cs| {
+                cs.iter()
+                    .map(|c| container_gpus(c, resource))
+                    .collect::<Vec<_>>()
+            })
             .unwrap_or_default()
     };
     let sum: i64 = list("/spec/containers").iter().sum();
@@ -179,7 +183,11 @@ mod tests {
                     {"name": "d"}]},
             "status": {"phase": "Pending", "conditions": [{"type": "PodScheduled", "status": "False", "reason": "Unschedulable", "message": "0/3 nodes"}]}
         }));
-        assert_eq!(gpus_of(&p, "nvidia.com/gpu"), 3, "the init container's 3 beat 1+1");
+        assert_eq!(
+            gpus_of(&p, "nvidia.com/gpu"),
+            3,
+            "the init container's 3 beat 1+1"
+        );
         assert_eq!(gpus_of(&p, "amd.com/gpu"), 2);
         assert_eq!(gpus(&p), (5, "nvidia.com/gpu"));
         assert_eq!(gpu_containers(&p), vec!["a", "b", "c"]);

@@ -90,7 +90,10 @@ fn summary(v: &GpuView, t: &Theme, width: u16) -> Vec<Span<'static>> {
     if tot.idle_holders > 0 {
         s.push(Span::styled(" · ", t.dim));
         s.push(Span::styled(
-            format!("{} GPUs idle", tot.idle_gpus),
+            match tot.idle_gpus {
+                1 => "1 GPU idle".to_string(),
+                n => format!("{n} GPUs idle"),
+            },
             t.warn,
         ));
     }
@@ -119,7 +122,7 @@ fn source_line(v: &GpuView, t: &Theme) -> Vec<Span<'static>> {
         ],
         (None, Some(r)) => vec![
             Span::styled(" DCGM: ", t.header_key),
-            Span::styled(format!("{} GPUs from {}", r.gpus.len(), r.via), t.dim),
+            Span::styled(format!("{} GPUs, {}", r.gpus.len(), r.via), t.dim),
         ],
         (None, None) => vec![
             Span::styled(" DCGM: ", t.header_key),
@@ -139,11 +142,7 @@ fn tabs(v: &GpuView, t: &Theme) -> Vec<Span<'static>> {
             Tab::Pending => v.cluster.pending.len(),
         };
         let text = format!("{} {} ({count})", i + 1, tab.title());
-        let style = if *tab == v.tab {
-            t.selected
-        } else {
-            t.dim
-        };
+        let style = if *tab == v.tab { t.selected } else { t.dim };
         s.push(Span::styled(text, style));
         s.push(Span::raw("  "));
     }
@@ -155,10 +154,7 @@ fn footer(v: &GpuView, t: &Theme, width: u16) -> Vec<Vec<Span<'static>>> {
     if let Some(n) = v.nodes.selected_row() {
         let mut s = vec![
             Span::styled(format!(" {} ", n.name), t.header_value),
-            Span::styled(
-                format!("{}/{} GPUs free", n.free, n.allocatable),
-                t.dim,
-            ),
+            Span::styled(format!("{}/{} GPUs free", n.free, n.allocatable), t.dim),
         ];
         if let (Some(u), Some(h)) = (n.util, v.metrics.node_history.get(&n.name)) {
             s.push(Span::styled(format!(" · util {u:.0}% "), t.dim));
@@ -187,10 +183,19 @@ fn footer(v: &GpuView, t: &Theme, width: u16) -> Vec<Vec<Span<'static>>> {
 pub fn render(v: &GpuView, state: &State, area: Rect, buf: &mut Buffer) {
     let t = &state.theme;
     if area.height < 8 {
-        line(area, area.y, vec![Span::styled(" too small for :gpu", t.dim)], buf);
+        line(
+            area,
+            area.y,
+            vec![Span::styled(" too small for :gpu", t.dim)],
+            buf,
+        );
         return;
     }
-    let host_h = if area.height >= 30 { area.height / 4 } else { 3 };
+    let host_h = if area.height >= 30 {
+        area.height / 4
+    } else {
+        3
+    };
     let host = Rect {
         height: host_h,
         ..area
@@ -219,26 +224,31 @@ pub fn render(v: &GpuView, state: &State, area: Rect, buf: &mut Buffer) {
         height: bottom.saturating_sub(y + foot_h),
     };
     for (i, spans) in foot.into_iter().take(foot_h as usize).enumerate() {
-        line(area, table_area.y + table_area.height + i as u16, spans, buf);
+        line(
+            area,
+            table_area.y + table_area.height + i as u16,
+            spans,
+            buf,
+        );
     }
 
     let [nodes_k, pods_k, quotas_k] = super::keys();
     let focused = focused_view && v.focus == Focus::Cluster;
     let scope = v.node_filter.as_deref();
     let now = state.now;
-    let frame = |title: &'static str, keys: &[crate::kube::types::WatchKey], empty_default: &str| {
-        let (marker, empty) = watch_status(keys, title, state);
-        let empty = if marker.is_none() {
-            empty_default.to_string()
-        } else {
-            empty
+    let frame =
+        |title: &'static str, keys: &[crate::kube::types::WatchKey], empty_default: &str| {
+            let (marker, empty) = watch_status(keys, title, state);
+            let empty = if marker.is_none() {
+                empty_default.to_string()
+            } else {
+                empty
+            };
+            (marker, empty, title)
         };
-        (marker, empty, title)
-    };
     match v.tab {
         Tab::Nodes => {
-            let (marker, empty, title) =
-                frame("gpu nodes", &[nodes_k, pods_k], "No node has GPUs");
+            let (marker, empty, title) = frame("gpu nodes", &[nodes_k, pods_k], "No node has GPUs");
             let f = Frame {
                 title,
                 scope: None,
@@ -249,8 +259,7 @@ pub fn render(v: &GpuView, state: &State, area: Rect, buf: &mut Buffer) {
             table::render(&v.nodes, &tables::NodesModel, &f, t, table_area, buf);
         }
         Tab::Holders => {
-            let (marker, empty, title) =
-                frame("gpu holders", &[pods_k], "No pod holds a GPU");
+            let (marker, empty, title) = frame("gpu holders", &[pods_k], "No pod holds a GPU");
             let f = Frame {
                 title,
                 scope,

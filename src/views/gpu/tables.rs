@@ -184,20 +184,18 @@ const IDLE_COLS: &[Column] = &[
 ];
 
 impl IdleModel {
-    /// "idle ≥ 30m (Prometheus)", "idle 42m", "idle for the 6m observed".
+    /// "idle ≥ 30m (Prometheus)", "idle 42m", "idle for the 6m observed"
+    /// (kftui has not yet watched for the whole window).
     pub fn idle_text(&self, r: &Holder) -> String {
         let Some(i) = &r.idle else {
             return String::new();
         };
         if i.prometheus {
-            format!("under threshold all {} (Prometheus)", self.window)
+            format!("idle ≥ {} (Prometheus)", self.window)
         } else if i.whole_window {
             format!("idle {}", columns::human_duration(i.secs))
         } else {
-            format!(
-                "idle for the {} observed",
-                columns::human_duration(i.secs)
-            )
+            format!("idle for the {} observed", columns::human_duration(i.secs))
         }
     }
 }
@@ -221,7 +219,10 @@ impl TableModel<Holder> for IdleModel {
             )),
             5 => {
                 let whole = r.idle.as_ref().is_some_and(|i| i.whole_window);
-                Cell::tone(self.idle_text(r), if whole { Tone::Warn } else { Tone::Dim })
+                Cell::tone(
+                    self.idle_text(r),
+                    if whole { Tone::Warn } else { Tone::Dim },
+                )
             }
             6 => Cell::new(&r.pod),
             _ => Cell::default(),
@@ -246,7 +247,7 @@ const QUOTA_COLS: &[Column] = &[
     Column::new("NAMESPACE", 9, 24),
     Column::new("IN USE", 6, 6).right(),
     Column::new("QUOTA", 7, 9).right(),
-    Column::new("PENDING", 7, 16).right(),
+    Column::new("PENDING", 7, 14).right(),
     Column::new("QUOTA OBJECT", 8, 30).optional(),
 ];
 
@@ -271,7 +272,7 @@ impl TableModel<NsRow> for QuotaModel {
             },
             3 => match r.pending {
                 0 => Cell::tone("-", Tone::Dim),
-                n => Cell::tone(format!("{n} pod(s), {} GPUs", r.pending_gpus), Tone::Warn),
+                n => Cell::tone(format!("{n} ({} GPUs)", r.pending_gpus), Tone::Warn),
             },
             4 => Cell::new(r.quota_name.clone().unwrap_or_else(|| "-".into())),
             _ => Cell::default(),

@@ -1,5 +1,5 @@
 //! Authorisation decisions. Admin may do anything; the read-only user may
-//! read everything but secrets; a profile user's rights in a namespace
+//! read everything but secrets and service proxies; a profile user's rights in a namespace
 //! come from the namespace's Profile owner and from RoleBindings to the
 //! `kubeflow-admin`/`kubeflow-edit`/`kubeflow-view` ClusterRoles naming
 //! them, as Kubeflow's profile controller and KFAM create them.
@@ -169,7 +169,12 @@ pub fn authorize(store: &Store, user: &User, attrs: &Attributes<'_>) -> Decision
             "RBAC: allowed by ClusterRoleBinding \"kftui-demo-admin\" of ClusterRole \"cluster-admin\" to {who}"
         )),
         User::ReadOnly => {
-            let reads = attrs.is_read() && attrs.resource != "secrets";
+            // Like the built-in `view` role: no secrets, and no
+            // services/proxy or pods/proxy (reaching a service's HTTP API,
+            // the DCGM exporter's say, is not reading an object).
+            let reads = attrs.is_read()
+                && attrs.resource != "secrets"
+                && attrs.subresource != Some("proxy");
             if reads {
                 Decision::allow(format!(
                     "RBAC: allowed by ClusterRoleBinding \"kftui-demo-readonly\" of ClusterRole \"kftui-readonly\" to {who}"
