@@ -5,10 +5,11 @@
 //! runtime starts and stops [`run`]); each answer, or the reason there is
 //! none, goes to the view as a [`GpuScrape`].
 //!
-//! The text is parsed with the `prometheus-parse` crate. Only the lines of
-//! the metrics read here are handed to it: a real exporter exposes a few
-//! dozen metrics per GPU, and parsing the rest would cost time for nothing.
+//! The text's sample lines are parsed by [`super::exposition`] (see there
+//! why not by a crate). Only the lines of the metrics read here are parsed:
+//! a real exporter exposes a few dozen metrics per GPU.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
@@ -18,6 +19,7 @@ use kube::api::{Api, DynamicObject, ListParams};
 use serde_json::Value;
 
 use super::errors::ApiFailure;
+use super::exposition;
 use super::kinds;
 
 /// The metrics read, as DCGM names them.
@@ -26,7 +28,10 @@ pub const FB_USED: &str = "DCGM_FI_DEV_FB_USED";
 pub const FB_FREE: &str = "DCGM_FI_DEV_FB_FREE";
 pub const TEMP: &str = "DCGM_FI_DEV_GPU_TEMP";
 pub const POWER: &str = "DCGM_FI_DEV_POWER_USAGE";
-const METRICS: [&str; 5] = [UTIL, FB_USED, FB_FREE, TEMP, POWER];
+/// The metrics read from the exporter or Prometheus: the screen shows
+/// utilisation and memory used. Skipping the other lines halves a scrape's
+/// parse; `set` knows the other three for when a screen shows them.
+const METRICS: [&str; 2] = [UTIL, FB_USED];
 
 /// Where the GPU numbers come from.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -317,35 +322,57 @@ fn set(m: &mut GpuMetric, metric: &str, v: f64) {
 }
 
 /// The exporter's text as one entry per GPU (joined by `Hostname`, `gpu`
-/// and `UUID`), in the order the GPUs first appear.
+/// and `UUID`), in the order the GPUs first appear. Lines of other metrics
+/// are skipped before they are parsed.
 pub fn parse_exposition(text: &str) -> Result<Vec<GpuMetric>, String> {
-    let wanted = text.lines().filter(|l| {
-        let name = l
-            .strip_prefix("# TYPE ")
-            .or_else(|| l.strip_prefix("# HELP "))
-            .unwrap_or(l);
-        METRICS.iter().any(|m| {
-            name.strip_prefix(m)
+    type Key<'a> = (Cow<'a, str>, Cow<'a, str>, Cow<'a, str>);
+    let mut index: HashMap<Key<'_>, usize> = HashMap::new();
+    let mut out: Vec<GpuMetric> = Vec::new();
+    let mut seen_any = false;
+    for line in text.lines() {
+        let Some(metric) = METRICS.iter().find(|m| {
+            line.strip_prefix(**m)
                 .is_some_and(|rest| rest.starts_with(['{', ' ']))
-        })
-    });
-    let scrape = prometheus_parse::Scrape::parse(wanted.map(|l| Ok(l.to_string())))
-        .map_err(|e| format!("the exporter's answer is not Prometheus text: {e}"))?;
-    let mut gpus: HashMap<GpuKey, GpuMetric> = HashMap::new();
-    let mut order = Vec::new();
-    for s in &scrape.samples {
-        let v = match s.value {
-            prometheus_parse::Value::Gauge(v)
-            | prometheus_parse::Value::Counter(v)
-            | prometheus_parse::Value::Untyped(v) => v,
-            _ => continue,
+        }) else {
+            seen_any |= line.starts_with('#') || line.trim().is_empty();
+            continue;
         };
-        let m = slot(&mut gpus, &mut order, |k| {
-            s.labels.get(k).map(str::to_string)
-        });
-        set(m, &s.metric, v);
+        let Some(s) = exposition::sample(line) else {
+            continue;
+        };
+        seen_any = true;
+        let label = |k: &str| -> Cow<'_, str> {
+            s.labels
+                .iter()
+                .find(|(key, _)| *key == k)
+                .map(|(_, v)| v.clone())
+                .unwrap_or(Cow::Borrowed(""))
+        };
+        let key = (label("Hostname"), label("gpu"), label("UUID"));
+        let i = match index.get(&key) {
+            Some(i) => *i,
+            None => {
+                let owned = |k: &str| label(k).into_owned();
+                out.push(GpuMetric {
+                    hostname: key.0.to_string(),
+                    gpu: key.1.to_string(),
+                    uuid: key.2.to_string(),
+                    model: owned("modelName"),
+                    namespace: owned("namespace"),
+                    pod: owned("pod"),
+                    container: owned("container"),
+                    ..GpuMetric::default()
+                });
+                index.insert(key, out.len() - 1);
+                out.len() - 1
+            }
+        };
+        set(&mut out[i], metric, s.value);
     }
-    Ok(order.into_iter().filter_map(|k| gpus.remove(&k)).collect())
+    if !seen_any && !text.trim().is_empty() {
+        return Err("the exporter's answer is not Prometheus text".into());
+    }
+    Ok(out)
 }
 
 /// `http://NAME.NAMESPACE.svc[.cluster.local][:PORT]` as (namespace, name, port).
@@ -380,10 +407,8 @@ fn enc(s: &str) -> String {
 /// The PromQL queries sent, with the metric each fills in (`None`: the
 /// window maximum of utilisation).
 pub fn queries(window_secs: u64) -> Vec<(String, Option<&'static str>)> {
-    let mut q: Vec<(String, Option<&'static str>)> = [UTIL, FB_USED, FB_FREE]
-        .iter()
-        .map(|m| (m.to_string(), Some(*m)))
-        .collect();
+    let mut q: Vec<(String, Option<&'static str>)> =
+        METRICS.iter().map(|m| (m.to_string(), Some(*m))).collect();
     q.push((format!("max_over_time({UTIL}[{window_secs}s])"), None));
     q
 }

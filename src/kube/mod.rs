@@ -5,6 +5,7 @@
 pub mod client;
 pub mod dex;
 pub mod errors;
+pub mod exposition;
 pub mod gpu_metrics;
 pub mod health;
 pub mod job_watch;

@@ -96,6 +96,9 @@ pub struct GpuView {
     pub focus: Focus,
     pub tab: Tab,
     pub cluster: Cluster,
+    /// What the watched objects alone say; `cluster` is it joined with
+    /// the latest scrape.
+    base: Cluster,
     pub metrics: Metrics,
     pub nodes: TableState<NodeRow>,
     pub holders: TableState<Holder>,
@@ -127,6 +130,7 @@ impl Default for GpuView {
             focus: Focus::Cluster,
             tab: Tab::Nodes,
             cluster: Cluster::default(),
+            base: Cluster::default(),
             metrics: Metrics::default(),
             nodes: TableState::default(),
             holders: TableState::default(),
@@ -441,14 +445,15 @@ impl View for GpuView {
         if !self.dirty && self.seen == Some(seen) {
             return;
         }
-        self.cluster = model::build(
-            cx.store.get(&nodes),
-            cx.store.get(&pods),
-            cx.store.get(&quotas),
-            &self.metrics,
-            self.rule,
-            cx.now,
-        );
+        // The objects' part only when they changed; a scrape only joins.
+        if self.dirty || self.seen.is_none_or(|s| s[..3] != seen[..3]) {
+            self.base = model::base(
+                cx.store.get(&nodes),
+                cx.store.get(&pods),
+                cx.store.get(&quotas),
+            );
+        }
+        self.cluster = model::join(&self.base, &self.metrics, self.rule, cx.now);
         self.rebuild_tables(cx.now, cx.page);
         self.seen = Some(seen);
         self.dirty = false;

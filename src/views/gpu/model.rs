@@ -72,6 +72,17 @@ impl Idle {
 /// A pod holding GPUs.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Holder {
+    /// What the pod says, shared between the model and the tables (a
+    /// scrape copies only the measured part).
+    pub pod_info: Arc<HolderPod>,
+    pub util: Option<f64>,
+    pub fb_used_mib: Option<f64>,
+    pub idle: Option<Idle>,
+}
+
+/// The part of a holder its pod says.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HolderPod {
     pub uid: String,
     pub namespace: String,
     pub pod: String,
@@ -79,9 +90,14 @@ pub struct Holder {
     pub gpus: i64,
     pub owner: Owner,
     pub since: Option<Timestamp>,
-    pub util: Option<f64>,
-    pub fb_used_mib: Option<f64>,
-    pub idle: Option<Idle>,
+}
+
+impl std::ops::Deref for Holder {
+    type Target = HolderPod;
+
+    fn deref(&self) -> &HolderPod {
+        &self.pod_info
+    }
 }
 
 /// A namespace's GPUs.
@@ -233,9 +249,14 @@ fn quota_gpus(q: &DynamicObject) -> (Option<i64>, Option<i64>) {
     (hard, used)
 }
 
-fn idle_of(h: &Holder, metrics: &Metrics, rule: IdleRule, now: Timestamp) -> Option<Idle> {
-    let key = (h.namespace.clone(), h.pod.clone());
-    let u = metrics.pods.get(&key)?;
+fn idle_of(
+    h: &Holder,
+    key: &(String, String),
+    metrics: &Metrics,
+    rule: IdleRule,
+    now: Timestamp,
+) -> Option<Idle> {
+    let u = metrics.pods.get(key)?;
     if let Some(max) = u.window_max {
         let old_enough = h
             .since
@@ -246,7 +267,7 @@ fn idle_of(h: &Holder, metrics: &Metrics, rule: IdleRule, now: Timestamp) -> Opt
             prometheus: true,
         });
     }
-    let since = metrics.tracks.get(&key)?.below_since?;
+    let since = metrics.tracks.get(key)?.below_since?;
     let secs = (now.as_second() - since.as_second()).max(0);
     Some(Idle {
         secs,
@@ -263,6 +284,16 @@ pub fn build(
     metrics: &Metrics,
     rule: IdleRule,
     now: Timestamp,
+) -> Cluster {
+    join(&base(nodes, pods_set, quotas), metrics, rule, now)
+}
+
+/// What the watched objects alone say (no utilisation, no idle holders):
+/// rebuilt when they change, not on every scrape.
+pub fn base(
+    nodes: Option<&ObjectSet>,
+    pods_set: Option<&ObjectSet>,
+    quotas: Option<&ObjectSet>,
 ) -> Cluster {
     let mut requested: HashMap<&str, (i64, usize)> = HashMap::new();
     let mut holders = Vec::new();
@@ -303,18 +334,18 @@ pub fn build(
                 if let Some(r) = ns.get_mut(namespace) {
                     r.in_use += gpus;
                 }
-                let key = (namespace.to_string(), pods::name(p).to_string());
-                let used = metrics.pods.get(&key);
                 holders.push(Holder {
-                    uid: pods::uid(p).to_string(),
-                    namespace: namespace.to_string(),
-                    pod: pods::name(p).to_string(),
-                    node: node.to_string(),
-                    gpus,
-                    owner: owner::of(p),
-                    since: pods::start_time(p),
-                    util: used.map(|u| u.util),
-                    fb_used_mib: used.map(|u| u.fb_used_mib),
+                    pod_info: Arc::new(HolderPod {
+                        uid: pods::uid(p).to_string(),
+                        namespace: namespace.to_string(),
+                        pod: pods::name(p).to_string(),
+                        node: node.to_string(),
+                        gpus,
+                        owner: owner::of(p),
+                        since: pods::start_time(p),
+                    }),
+                    util: None,
+                    fb_used_mib: None,
                     idle: None,
                 });
             }
@@ -359,7 +390,7 @@ pub fn build(
         .filter_map(|n| {
             let name = n.metadata.name.as_deref().unwrap_or("");
             let (req, count) = requested.get(name).copied().unwrap_or_default();
-            let row = node_row(n, req, count, metrics.nodes.get(name).copied());
+            let row = node_row(n, req, count, None);
             (row.allocatable > 0 || row.count_label.unwrap_or(0) > 0 || req > 0).then_some(row)
         })
         .collect();
@@ -383,11 +414,40 @@ pub fn build(
         totals.requested += n.requested;
         totals.free += n.free;
     }
-    for h in &mut holders {
-        h.idle = idle_of(h, metrics, rule, now);
-    }
     holders.sort_by(|a, b| (&a.namespace, &a.pod).cmp(&(&b.namespace, &b.pod)));
-    let mut idle: Vec<Holder> = holders
+    pending.sort_by(|a, b| (&a.namespace, &a.pod).cmp(&(&b.namespace, &b.pod)));
+    totals.holders = holders.len();
+    totals.pending_pods = pending.len();
+    Cluster {
+        nodes: node_rows,
+        models: models.into_values().collect(),
+        holders,
+        idle: Vec::new(),
+        namespaces: ns.into_values().collect(),
+        pending,
+        totals,
+    }
+}
+
+/// The base model with the latest scrape joined in: utilisation per node
+/// and holder, and the idle holders, most GPU-hours wasted first.
+pub fn join(base: &Cluster, metrics: &Metrics, rule: IdleRule, now: Timestamp) -> Cluster {
+    let mut c = base.clone();
+    for n in &mut c.nodes {
+        n.util = metrics.nodes.get(&n.name).copied();
+    }
+    let mut key = (String::new(), String::new());
+    for h in &mut c.holders {
+        key.0.clone_from(&h.pod_info.namespace);
+        key.1.clone_from(&h.pod_info.pod);
+        if let Some(u) = metrics.pods.get(&key) {
+            h.util = Some(u.util);
+            h.fb_used_mib = Some(u.fb_used_mib);
+        }
+        h.idle = idle_of(h, &key, metrics, rule, now);
+    }
+    let mut idle: Vec<Holder> = c
+        .holders
         .iter()
         .filter(|h| h.idle.is_some())
         .cloned()
@@ -398,25 +458,9 @@ pub fn build(
             .total_cmp(&wasted(a))
             .then_with(|| (&a.namespace, &a.pod).cmp(&(&b.namespace, &b.pod)))
     });
-    pending.sort_by(|a, b| (&a.namespace, &a.pod).cmp(&(&b.namespace, &b.pod)));
-    totals.holders = holders.len();
-    totals.pending_pods = pending.len();
-    totals.idle_holders = idle
-        .iter()
-        .filter(|h| h.idle.as_ref().is_some_and(|i| i.whole_window))
-        .count();
-    totals.idle_gpus = idle
-        .iter()
-        .filter(|h| h.idle.as_ref().is_some_and(|i| i.whole_window))
-        .map(|h| h.gpus)
-        .sum();
-    Cluster {
-        nodes: node_rows,
-        models: models.into_values().collect(),
-        holders,
-        idle,
-        namespaces: ns.into_values().collect(),
-        pending,
-        totals,
-    }
+    let whole = |h: &&Holder| h.idle.as_ref().is_some_and(|i| i.whole_window);
+    c.totals.idle_holders = idle.iter().filter(whole).count();
+    c.totals.idle_gpus = idle.iter().filter(whole).map(|h| h.gpus).sum();
+    c.idle = idle;
+    c
 }
