@@ -614,30 +614,6 @@ fn kube_system(demo: &mut Demo) {
         "10.96.30.40",
         CLUSTER_AGE - 500,
     );
-    // A Prometheus scraping the exporter (kube-prometheus' names); its
-    // query API is the emulator's stand-in over the simulated history.
-    system_pod(
-        demo,
-        MONITORING,
-        "prometheus-k8s-0",
-        json!({"app.kubernetes.io/name": "prometheus", "app.kubernetes.io/instance": "k8s", "prometheus": "k8s", "statefulset.kubernetes.io/pod-name": "prometheus-k8s-0"}),
-        json!([container(
-            "prometheus",
-            "quay.io/prometheus/prometheus:v2.54.1",
-            Some(9090)
-        )]),
-        NODE_CPU_0,
-        CLUSTER_AGE - 450,
-    );
-    service(
-        demo,
-        MONITORING,
-        "prometheus-k8s",
-        json!({"app.kubernetes.io/name": "prometheus", "prometheus": "k8s"}),
-        json!([{"name": "web", "port": 9090, "protocol": "TCP", "targetPort": "web"}]),
-        "10.96.40.90",
-        CLUSTER_AGE - 450,
-    );
 }
 
 /// Nodes, namespaces, profiles and the control plane.
@@ -645,7 +621,7 @@ pub fn build(demo: &mut Demo) {
     for (i, m) in NODES.iter().enumerate() {
         node(demo, m, i);
     }
-    for ns in [DEFAULT, KUBE_SYSTEM, KUBEFLOW, GPU_OPERATOR, MONITORING] {
+    for ns in [DEFAULT, KUBE_SYSTEM, KUBEFLOW] {
         namespace(demo, ns, None, CLUSTER_AGE);
     }
     demo.add(
@@ -726,4 +702,37 @@ pub fn quota_usage(demo: &mut Demo) {
             u.insert("requests.memory".into(), json!("118Gi"));
         }
     }
+}
+
+/// The GPU operator's and Prometheus' namespaces, and a Prometheus. Built
+/// last, so the objects before keep the names the demo's random source
+/// gave them.
+pub fn monitoring(demo: &mut Demo) {
+    for ns in [GPU_OPERATOR, MONITORING] {
+        namespace(demo, ns, None, CLUSTER_AGE);
+    }
+    // A Prometheus scraping the exporter (kube-prometheus' names); its
+    // query API is the emulator's stand-in over the simulated history.
+    system_pod(
+        demo,
+        MONITORING,
+        "prometheus-k8s-0",
+        json!({"app.kubernetes.io/name": "prometheus", "app.kubernetes.io/instance": "k8s", "prometheus": "k8s", "statefulset.kubernetes.io/pod-name": "prometheus-k8s-0"}),
+        json!([container(
+            "prometheus",
+            "quay.io/prometheus/prometheus:v2.54.1",
+            Some(9090)
+        )]),
+        NODE_CPU_0,
+        CLUSTER_AGE - 450,
+    );
+    service(
+        demo,
+        MONITORING,
+        "prometheus-k8s",
+        json!({"app.kubernetes.io/name": "prometheus", "prometheus": "k8s"}),
+        json!([{"name": "web", "port": 9090, "protocol": "TCP", "targetPort": "web"}]),
+        "10.96.40.90",
+        CLUSTER_AGE - 450,
+    );
 }
