@@ -26,30 +26,15 @@ pub struct Config {
     pub logs: LogsConfig,
     pub onnx: OnnxConfig,
     pub kfp: KfpConfig,
+    /// `[gpu]`: this host's NVML sampler, the `:gpu` screen's idle rule and
+    /// metrics sources.
     pub gpu: GpuConfig,
     pub serving: ServingConfig,
     pub keymap: RawKeymap,
 }
 
-/// This host's GPUs (NVML).
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct GpuConfig {
-    /// Path of `libnvidia-ml.so`; NVML's default name when unset
-    /// (`KFTUI_NVML_LIB` overrides both).
-    pub nvml_lib: Option<std::path::PathBuf>,
-    /// Seconds between samples while a GPU screen is visible.
-    pub sample_interval: f64,
-}
-
-impl Default for GpuConfig {
-    fn default() -> Self {
-        GpuConfig {
-            nvml_lib: None,
-            sample_interval: 1.0,
-        }
-    }
-}
+/// `[gpu]` lives with the `:gpu` screen; the host sampler reads it too.
+pub use crate::views::gpu::config::GpuConfig;
 
 /// Which path a test request to an InferenceService takes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
@@ -83,14 +68,6 @@ impl Default for ServingConfig {
             token_env: None,
             timeout_secs: 10.0,
         }
-    }
-}
-
-impl GpuConfig {
-    /// The sampling interval; a nonsense value (negative, NaN) is 1 s.
-    pub fn interval(&self) -> std::time::Duration {
-        std::time::Duration::try_from_secs_f64(self.sample_interval)
-            .unwrap_or(std::time::Duration::from_secs(1))
     }
 }
 

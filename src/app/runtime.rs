@@ -66,6 +66,8 @@ pub struct Runtime {
     logs: HashMap<LogSpec, AbortHandle>,
     reviewed: HashSet<AccessKey>,
     forwards: HashMap<u64, AbortHandle>,
+    /// GPU metrics scrapes the views subscribe to.
+    scrapes: HashMap<crate::kube::gpu_metrics::ScrapeSpec, AbortHandle>,
     workers: Vec<Box<dyn Worker>>,
     /// Local samplers (this host's GPUs), kept equal to the subscriptions.
     pub samplers: crate::gpu::sampler::Samplers,
@@ -100,6 +102,7 @@ impl Runtime {
             reviewed: HashSet::new(),
             forwards: HashMap::new(),
             samplers: Default::default(),
+            scrapes: HashMap::new(),
             keep: Vec::new(),
             panic_key: std::env::var("KFTUI_PANIC_ON_KEY")
                 .ok()
@@ -288,6 +291,9 @@ impl Runtime {
         for (_, h) in self.logs.drain() {
             h.abort();
         }
+        for (_, h) in self.scrapes.drain() {
+            h.abort();
+        }
         self.reviewed.clear();
     }
 
@@ -305,6 +311,13 @@ impl Runtime {
         });
         self.logs.retain(|k, h| {
             let keep = subs.logs.contains(k);
+            if !keep {
+                h.abort();
+            }
+            keep
+        });
+        self.scrapes.retain(|k, h| {
+            let keep = subs.scrapes.contains(k);
             if !keep {
                 h.abort();
             }
@@ -338,6 +351,21 @@ impl Runtime {
             });
             let task = tokio::spawn(logs::run(client.clone(), spec.clone(), sink));
             self.logs.insert(spec, task.abort_handle());
+        }
+        for spec in subs.scrapes {
+            if self.scrapes.contains_key(&spec) {
+                continue;
+            }
+            let tx = self.tx.clone();
+            let sink: crate::kube::gpu_metrics::Sink = Arc::new(move |scrape| {
+                let _ = tx.send(Msg::Other(super::payload::Payload::new(scrape)));
+            });
+            let task = tokio::spawn(crate::kube::gpu_metrics::run(
+                client.clone(),
+                spec.clone(),
+                sink,
+            ));
+            self.scrapes.insert(spec, task.abort_handle());
         }
         for key in subs.access {
             if state.readonly.is_some() || !self.reviewed.insert(key.clone()) {

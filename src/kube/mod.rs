@@ -6,6 +6,8 @@ pub mod client;
 pub mod crd;
 pub mod dex;
 pub mod errors;
+pub mod exposition;
+pub mod gpu_metrics;
 pub mod health;
 pub mod job_watch;
 pub mod kfp;

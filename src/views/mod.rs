@@ -9,6 +9,7 @@ pub mod describe;
 pub mod editor;
 pub mod filter;
 pub mod form;
+pub mod gpu;
 pub mod gpu_host;
 pub mod help;
 pub mod jobs;
@@ -61,6 +62,8 @@ pub struct Subscriptions {
     pub access: BTreeSet<AccessKey>,
     /// Local samplers (not Kubernetes), e.g. this host's GPUs through NVML.
     pub samplers: BTreeSet<SamplerKey>,
+    /// GPU metrics scrapes (DCGM exporter or Prometheus), every few seconds.
+    pub scrapes: BTreeSet<crate::kube::gpu_metrics::ScrapeSpec>,
 }
 
 /// A local sampler a view can subscribe to.

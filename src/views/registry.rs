@@ -92,6 +92,11 @@ pub static SCREENS: &[Screen] = &[
         open: |_| Ok(Box::<super::gpu_host::GpuHostView>::default()),
     },
     Screen {
+        names: &["gpu", "gpus"],
+        desc: "GPUs: this host and the cluster (free, holders, idle, quota)",
+        open: |arg| Ok(Box::new(super::gpu::GpuView::new(arg))),
+    },
+    Screen {
         names: &["forwards", "pf", "port-forwards"],
         desc: "open port-forwards",
         open: |_| Ok(Box::<super::contexts::ForwardsView>::default()),
@@ -104,7 +109,6 @@ pub static LISTS: &[(&[&str], &ListSpec)] = &[
     (&["events", "ev", "event"], &EVENTS),
     (&["runs", "workflows", "wf", "run", "workflow"], &RUNS),
     (&["trials", "trial"], &TRIALS),
-    (&["gpu", "gpus"], &GPU_NODES),
     (&["nodes", "no", "node"], &NODES),
 ];
 
@@ -378,32 +382,6 @@ pub static NODES: ListSpec = ListSpec {
     ],
     sort: (0, false),
     keep: None,
-    pods_of: None,
-};
-
-pub static GPU_NODES: ListSpec = ListSpec {
-    title: "gpu nodes",
-    kinds: &[&kinds::NODE],
-    columns: &[
-        name_col(),
-        NODE_STATUS,
-        NODE_GPUS,
-        NODE_PRODUCT,
-        ColumnDef::new(
-            Column::new("GPU MEMORY", 6, 10).right().optional(),
-            |r, _| {
-                let mib = columns::label(&r.obj, "nvidia.com/gpu.memory")
-                    .and_then(|m| m.parse::<i64>().ok());
-                Cell::new(
-                    mib.map(|m| format!("{}Gi", m / 1024))
-                        .unwrap_or_else(|| "-".into()),
-                )
-            },
-        ),
-        age_col(),
-    ],
-    sort: (0, false),
-    keep: Some(|r| gpu_capacity(&r.obj) > 0),
     pods_of: None,
 };
 

@@ -6,6 +6,10 @@ pub const NLP_TEAM: &str = "nlp-team";
 pub const KUBEFLOW: &str = "kubeflow";
 pub const KUBE_SYSTEM: &str = "kube-system";
 pub const DEFAULT: &str = "default";
+/// Where the NVIDIA GPU operator runs its DCGM exporter and device plugin.
+pub const GPU_OPERATOR: &str = "gpu-operator";
+/// Where a Prometheus (kube-prometheus' `prometheus-k8s`) runs.
+pub const MONITORING: &str = "monitoring";
 
 pub const ALICE: &str = "alice@example.com";
 pub const BOB: &str = "bob@example.com";

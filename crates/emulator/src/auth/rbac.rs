@@ -1,5 +1,5 @@
 //! Authorisation decisions. Admin may do anything; the read-only user may
-//! read everything but secrets and the cluster's CRDs; a profile user's rights in a namespace
+//! read everything but secrets, service proxies and the cluster's CRDs; a profile user's rights in a namespace
 //! come from the namespace's Profile owner and from RoleBindings to the
 //! `kubeflow-admin`/`kubeflow-edit`/`kubeflow-view` ClusterRoles naming
 //! them, as Kubeflow's profile controller and KFAM create them.
@@ -169,10 +169,13 @@ pub fn authorize(store: &Store, user: &User, attrs: &Attributes<'_>) -> Decision
             "RBAC: allowed by ClusterRoleBinding \"kftui-demo-admin\" of ClusterRole \"cluster-admin\" to {who}"
         )),
         User::ReadOnly => {
-            // kftui-readonly grants reads of the namespaced kinds and of
-            // nodes and namespaces, not of the cluster's CRDs.
-            let reads =
-                attrs.is_read() && attrs.resource != "secrets" && attrs.group != crate::crds::GROUP;
+            // Like the built-in `view` role: no secrets, no services/proxy or
+            // pods/proxy (reaching a service's HTTP API, the DCGM exporter's
+            // say, is not reading an object), and not the cluster's CRDs.
+            let reads = attrs.is_read()
+                && attrs.resource != "secrets"
+                && attrs.subresource != Some("proxy")
+                && attrs.group != crate::crds::GROUP;
             if reads {
                 Decision::allow(format!(
                     "RBAC: allowed by ClusterRoleBinding \"kftui-demo-readonly\" of ClusterRole \"kftui-readonly\" to {who}"

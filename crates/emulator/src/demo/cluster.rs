@@ -546,7 +546,7 @@ fn kube_system(demo: &mut Demo) {
             let name = format!("nvidia-dcgm-exporter-{}", ids::suffix(&mut rng, 5));
             system_pod(
                 demo,
-                KUBE_SYSTEM,
+                GPU_OPERATOR,
                 &name,
                 json!({"app": "nvidia-dcgm-exporter", "controller-revision-hash": "7c8d9f6b5d", "pod-template-generation": "1"}),
                 json!([container(
@@ -563,7 +563,7 @@ fn kube_system(demo: &mut Demo) {
             );
             system_pod(
                 demo,
-                KUBE_SYSTEM,
+                GPU_OPERATOR,
                 &name,
                 json!({"name": "nvidia-device-plugin-ds", "controller-revision-hash": "5f6d7c8b9a", "pod-template-generation": "1"}),
                 json!([container(
@@ -607,7 +607,7 @@ fn kube_system(demo: &mut Demo) {
     );
     service(
         demo,
-        KUBE_SYSTEM,
+        GPU_OPERATOR,
         "nvidia-dcgm-exporter",
         json!({"app": "nvidia-dcgm-exporter"}),
         json!([{"name": "gpu-metrics", "port": 9400, "protocol": "TCP", "targetPort": 9400}]),
@@ -702,4 +702,37 @@ pub fn quota_usage(demo: &mut Demo) {
             u.insert("requests.memory".into(), json!("118Gi"));
         }
     }
+}
+
+/// The GPU operator's and Prometheus' namespaces, and a Prometheus. Built
+/// last, so the objects before keep the names the demo's random source
+/// gave them.
+pub fn monitoring(demo: &mut Demo) {
+    for ns in [GPU_OPERATOR, MONITORING] {
+        namespace(demo, ns, None, CLUSTER_AGE);
+    }
+    // A Prometheus scraping the exporter (kube-prometheus' names); its
+    // query API is the emulator's stand-in over the simulated history.
+    system_pod(
+        demo,
+        MONITORING,
+        "prometheus-k8s-0",
+        json!({"app.kubernetes.io/name": "prometheus", "app.kubernetes.io/instance": "k8s", "prometheus": "k8s", "statefulset.kubernetes.io/pod-name": "prometheus-k8s-0"}),
+        json!([container(
+            "prometheus",
+            "quay.io/prometheus/prometheus:v2.54.1",
+            Some(9090)
+        )]),
+        NODE_CPU_0,
+        CLUSTER_AGE - 450,
+    );
+    service(
+        demo,
+        MONITORING,
+        "prometheus-k8s",
+        json!({"app.kubernetes.io/name": "prometheus", "prometheus": "k8s"}),
+        json!([{"name": "web", "port": 9090, "protocol": "TCP", "targetPort": "web"}]),
+        "10.96.40.90",
+        CLUSTER_AGE - 450,
+    );
 }

@@ -299,6 +299,7 @@ pub fn build(seed: u64) -> Vec<(&'static ResourceType, Value)> {
     katib::build(&mut demo);
     training::build(&mut demo);
     serving::build(&mut demo);
+    cluster::monitoring(&mut demo);
     cluster::quota_usage(&mut demo);
     demo.objects
 }

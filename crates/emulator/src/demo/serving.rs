@@ -38,7 +38,38 @@ fn predictor_service(demo: &mut Demo, ns: &str, name: &str, age: i64) {
     );
 }
 
+/// What a demo predictor serves: the sklearn iris model on a CPU node, or
+/// (`Llm`) a Hugging Face model on one GPU.
+#[derive(Clone, Copy, PartialEq)]
+enum Model {
+    Sklearn,
+    Llm,
+}
+
 fn inference_service(demo: &mut Demo, ns: &str, name: &str, age: i64, emulate: Option<&str>) {
+    predictor(demo, ns, name, age, emulate, Model::Sklearn);
+}
+
+fn predictor(demo: &mut Demo, ns: &str, name: &str, age: i64, emulate: Option<&str>, model: Model) {
+    let (format, uri, image, node) = match model {
+        Model::Sklearn => (
+            "sklearn",
+            "gs://kfserving-examples/models/sklearn/1.0/model",
+            "kserve/sklearnserver:v0.14.1",
+            NODE_CPU_1,
+        ),
+        Model::Llm => (
+            "huggingface",
+            "hf://Qwen/Qwen2.5-0.5B-Instruct",
+            "kserve/huggingfaceserver:v0.14.1-gpu",
+            NODE_T4,
+        ),
+    };
+    let mut resources = json!({"limits": {"cpu": "1", "memory": "2Gi"}, "requests": {"cpu": "100m", "memory": "512Mi"}});
+    if model == Model::Llm {
+        resources = json!({"limits": {"cpu": "4", "memory": "16Gi", "nvidia.com/gpu": "1"},
+                           "requests": {"cpu": "2", "memory": "8Gi", "nvidia.com/gpu": "1"}});
+    }
     let mut annotations = json!({"sidecar.istio.io/inject": "true"});
     if let Some(e) = emulate {
         annotations[crate::proxy::kserve::EMULATE_ANNOTATION] = json!(e);
@@ -47,9 +78,9 @@ fn inference_service(demo: &mut Demo, ns: &str, name: &str, age: i64, emulate: O
         "metadata": {"name": name, "namespace": ns, "annotations": annotations},
         "spec": {"predictor": {
             "model": {
-                "modelFormat": {"name": "sklearn"},
-                "storageUri": "gs://kfserving-examples/models/sklearn/1.0/model",
-                "resources": {"limits": {"cpu": "1", "memory": "2Gi"}, "requests": {"cpu": "100m", "memory": "512Mi"}},
+                "modelFormat": {"name": format},
+                "storageUri": uri,
+                "resources": resources.clone(),
             },
             "minReplicas": 1,
         }},
@@ -74,22 +105,22 @@ fn inference_service(demo: &mut Demo, ns: &str, name: &str, age: i64, emulate: O
                 "serving.knative.dev/service": format!("{name}-predictor"),
                 "pod-template-hash": hash,
             },
-            "annotations": {"serving.kserve.io/storage-initializer-sourceuri": "gs://kfserving-examples/models/sklearn/1.0/model"},
+            "annotations": {"serving.kserve.io/storage-initializer-sourceuri": uri},
         },
         "spec": {
             "initContainers": [{"name": "storage-initializer", "image": "kserve/storage-initializer:v0.14.1",
-                                "args": ["gs://kfserving-examples/models/sklearn/1.0/model", "/mnt/models"]}],
+                                "args": [uri, "/mnt/models"]}],
             "containers": [
-                {"name": "kserve-container", "image": "kserve/sklearnserver:v0.14.1",
+                {"name": "kserve-container", "image": image,
                  "args": ["--model_name", name, "--model_dir", "/mnt/models", "--http_port", "8080"],
                  "ports": [{"containerPort": 8080, "name": "user-port", "protocol": "TCP"}],
-                 "resources": {"limits": {"cpu": "1", "memory": "2Gi"}, "requests": {"cpu": "100m", "memory": "512Mi"}}},
+                 "resources": resources},
                 {"name": "queue-proxy", "image": "gcr.io/knative-releases/knative.dev/serving/cmd/queue:v1.15.2",
                  "ports": [{"containerPort": 8012, "name": "http-queueadm", "protocol": "TCP"}]},
             ],
         },
     });
-    demo.running_pod(pod, NODE_CPU_1, age - 10, &[]);
+    demo.running_pod(pod, node, age - 10, &[]);
     let at = rfc3339(super::ago(age - 40));
     let host = format!("{name}.{ns}.example.com");
     let status = json!({
@@ -290,4 +321,6 @@ pub fn build(demo: &mut Demo) {
             "volumes": [{"name": "datasets", "persistentVolumeClaim": {"claimName": "shared-datasets"}}],
         }),
     );
+    // A GPU predictor under light traffic, for the :gpu screen.
+    predictor(demo, NLP_TEAM, "llm-chat", 3 * 86400, None, Model::Llm);
 }

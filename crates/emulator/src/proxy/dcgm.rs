@@ -1,9 +1,13 @@
 //! A DCGM-exporter stand-in: `/metrics` in Prometheus text with
 //! `DCGM_FI_DEV_GPU_UTIL`, `DCGM_FI_DEV_FB_USED`, `DCGM_FI_DEV_FB_FREE`,
 //! `DCGM_FI_DEV_GPU_TEMP` and `DCGM_FI_DEV_POWER_USAGE` for every GPU of
-//! every GPU node. GPUs held by running pods are busy and their numbers
-//! move with (simulated) time; idle GPUs read zero. Served for Services
-//! named `nvidia-dcgm-exporter`.
+//! every GPU node. A held GPU's utilisation follows its pod's workload
+//! (see [`Load`]): training, tuning and pipeline pods are busy, notebooks
+//! interactive, inference predictors light, and the demo's idle notebook
+//! (`jupyter-alice`, started two days ago) reads about zero; the numbers
+//! move with (simulated) time, and free GPUs read zero. Served for
+//! Services named `nvidia-dcgm-exporter`. [`sample_at`] gives the same
+//! numbers at any past moment, for the Prometheus stand-in's history.
 
 use std::fmt::Write as _;
 
@@ -26,6 +30,7 @@ pub struct GpuSample {
     pub memory_mib: u64,
     /// `namespace/pod/container` holding the GPU, if any.
     pub holder: Option<(String, String, String)>,
+    pub load: Option<Load>,
     pub util_percent: f64,
     pub fb_used_mib: f64,
     pub temp_c: f64,
@@ -43,9 +48,57 @@ fn gpu_request(container: &Value) -> u32 {
     }
 }
 
-/// Samples every GPU in the cluster at simulated time `t` seconds.
+/// What a GPU's holder does with it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Load {
+    /// Training, Katib trials, pipeline steps: 50-100 %.
+    Busy,
+    /// A notebook someone works in: bursts around 30 %.
+    Interactive,
+    /// An inference predictor under light traffic: 5-15 %.
+    Light,
+    /// Held and unused: 0-1 %.
+    Idle,
+}
+
+/// The workload a pod's labels say it runs.
+pub fn load_of(pod: &Value) -> Load {
+    let label = |k: &str| {
+        pod.pointer("/metadata/labels")
+            .and_then(|l| l.get(k))
+            .and_then(Value::as_str)
+    };
+    if let Some(nb) = label("notebook-name") {
+        // The demo's notebook left holding a GPU, its kernel long quiet.
+        return if nb == crate::names::NOTEBOOK_JUPYTER_ALICE {
+            Load::Idle
+        } else {
+            Load::Interactive
+        };
+    }
+    if label("serving.kserve.io/inferenceservice").is_some() {
+        return Load::Light;
+    }
+    Load::Busy
+}
+
+fn started_before(pod: &Value, t_unix: f64) -> bool {
+    pod.pointer("/status/startTime")
+        .and_then(Value::as_str)
+        .and_then(|s| s.parse::<jiff::Timestamp>().ok())
+        .is_none_or(|s| (s.as_second() as f64) <= t_unix)
+}
+
+/// Samples every GPU in the cluster now.
 pub fn sample(ctx: &ProxyContext) -> Vec<GpuSample> {
-    let t = ctx.clock.sim_secs_since(jiff::Timestamp::UNIX_EPOCH);
+    sample_at(ctx, 0.0)
+}
+
+/// Samples every GPU `ago` seconds before now (pods started later hold
+/// nothing then).
+pub fn sample_at(ctx: &ProxyContext, ago: f64) -> Vec<GpuSample> {
+    let t = ctx.clock.sim_secs_since(jiff::Timestamp::UNIX_EPOCH) - ago;
+    let now_unix = crate::clock::now().as_second() as f64 - ago / ctx.clock.speed().max(1e-9);
     let (nodes, pods) = ctx.store.read(|v| {
         let nodes = v.values(&resources::NODE, None);
         let pods: Vec<Value> = v
@@ -56,6 +109,7 @@ pub fn sample(ctx: &ProxyContext) -> Vec<GpuSample> {
                 p.pointer("/spec/containers")
                     .and_then(Value::as_array)
                     .is_some_and(|cs| cs.iter().any(|c| gpu_request(c) > 0))
+                    && started_before(p, now_unix)
             })
             .collect();
         (nodes, pods)
@@ -101,7 +155,7 @@ pub fn sample(ctx: &ProxyContext) -> Vec<GpuSample> {
             {
                 let cn = c.get("name").and_then(Value::as_str).unwrap_or_default();
                 for _ in 0..gpu_request(c) {
-                    holders.push((ns.to_string(), pn.to_string(), cn.to_string()));
+                    holders.push((ns.to_string(), pn.to_string(), cn.to_string(), load_of(p)));
                 }
             }
         }
@@ -109,20 +163,26 @@ pub fn sample(ctx: &ProxyContext) -> Vec<GpuSample> {
             let key = format!("{}/{name}/{index}", ctx.seed);
             let h = ids::hash64(&key);
             let phase = (h % 628) as f64 / 100.0;
-            let holder = holders.get(index as usize).cloned();
-            let busy = holder.is_some();
+            let held = holders.get(index as usize).cloned();
+            let load = held.as_ref().map(|h| h.3);
+            let holder = held.map(|(ns, pod, c, _)| (ns, pod, c));
             let wave = (t / 40.0 + phase).sin();
             let jitter = ((t / 7.0 + phase * 3.0).sin() + 1.0) * 2.5;
-            let util = if busy {
-                (72.0 + 22.0 * wave + jitter).clamp(0.0, 100.0)
-            } else {
-                0.0
+            let util = match load {
+                Some(Load::Busy) => (72.0 + 22.0 * wave + jitter).clamp(0.0, 100.0),
+                Some(Load::Interactive) => (28.0 + 20.0 * wave + jitter).clamp(0.0, 100.0),
+                Some(Load::Light) => (9.0 + 4.0 * wave + jitter * 0.4).clamp(0.0, 100.0),
+                Some(Load::Idle) => (jitter * 0.2).floor(),
+                None => 0.0,
             };
             let mem = memory_mib as f64;
-            let fb = if busy {
-                mem * (0.55 + 0.25 * (t / 90.0 + phase).sin().abs())
-            } else {
-                0.0
+            let fb = match load {
+                Some(Load::Busy) => mem * (0.55 + 0.25 * (t / 90.0 + phase).sin().abs()),
+                Some(Load::Interactive) => mem * 0.35,
+                Some(Load::Light) => mem * 0.2,
+                // A kernel that loaded a model once and went quiet.
+                Some(Load::Idle) => mem * 0.08,
+                None => 0.0,
             };
             out.push(GpuSample {
                 node: name.clone(),
@@ -138,6 +198,7 @@ pub fn sample(ctx: &ProxyContext) -> Vec<GpuSample> {
                 model: model.clone(),
                 memory_mib,
                 holder,
+                load,
                 util_percent: util.round(),
                 fb_used_mib: fb.round(),
                 temp_c: (34.0 + util * 0.4).round(),

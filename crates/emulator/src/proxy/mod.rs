@@ -10,6 +10,7 @@ pub mod ingress;
 pub mod jupyter;
 pub mod kfp;
 pub mod kserve;
+pub mod prometheus;
 
 use std::sync::Arc;
 
@@ -101,6 +102,7 @@ impl ServiceRegistry {
         r.register(Arc::new(dcgm::DcgmExporterBackend));
         r.register(Arc::new(kfp::KfpBackend::default()));
         r.register(Arc::new(kserve::KServeBackend));
+        r.register(Arc::new(prometheus::PrometheusBackend));
         r
     }
 
