@@ -784,6 +784,21 @@ proptest! {
         }
         press(&mut s, &["r", "f", "enter"]);
         let _ = render(&s);
+        // The graph layout holds its rules over the same maps, raw and
+        // folded, and the graph mode draws and moves without panicking.
+        for rows in [&raw, &folded] {
+            let l = dag::layout::layout(&d, rows);
+            prop_assert!(l.faults().is_empty(), "{:?}", l.faults());
+            prop_assert_eq!(l.of_row.len(), rows.len());
+            for &(a, b) in &l.edges {
+                prop_assert!(a < rows.len() && b < rows.len() && a != b);
+            }
+        }
+        press(&mut s, &["esc", "v", "j", "right", "left", "pgdn", "k", "r"]);
+        for (w, h) in SIZES {
+            s.size = (w, h);
+            let _ = render(&s);
+        }
     }
 }
 

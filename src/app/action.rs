@@ -92,6 +92,8 @@ actions! {
     RawNodes = "raw_nodes", "raw nodes", "show the raw Argo nodes / the KFP tasks";
     NextFailed = "next_failed", "failed", "jump to the next failed node";
     NextRunning = "next_running", "running", "jump to the next running node";
+    Graph = "graph", "graph", "show the run's DAG as a layered graph / as a tree";
+    Archive = "archive", "archive", "archive / unarchive the run (KFP API)";
 }
 
 #[cfg(test)]

@@ -6,8 +6,8 @@
 //! the user's task. Whatever the map holds (unknown ids, cycles, missing
 //! fields), every node is shown once and nothing panics.
 
-//GRAPH
-//LAYOUT
+pub mod graph;
+pub mod layout;
 mod node;
 mod tree;
 
