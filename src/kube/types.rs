@@ -209,6 +209,13 @@ pub enum ApiOp {
         path: String,
         body: Option<serde_json::Value>,
     },
+    /// A Dex login at the Kubeflow endpoint with a typed password; the
+    /// session is kept in memory for `Ingress` requests.
+    DexLogin {
+        url: String,
+        login: String,
+        password: super::dex::Password,
+    },
     /// An HTTP POST to an in-cluster Service through the API server's
     /// service proxy. The answer is `{status, content_type, body,
     /// latency_ms}` whatever the status (the service's own errors are data).
@@ -268,6 +275,7 @@ impl ApiOp {
                 path,
                 ..
             } => format!("POST {path} to service {namespace}/{service}"),
+            ApiOp::DexLogin { url, login, .. } => format!("Dex login at {url} as {login}"),
         }
     }
 }
