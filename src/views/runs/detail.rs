@@ -373,6 +373,7 @@ impl View for RunDetail {
             Action::Terminate
             | Action::Stop
             | Action::Retry
+            | Action::Archive
             | Action::Delete
             | Action::Yaml
             | Action::Describe => {

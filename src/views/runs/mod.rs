@@ -515,6 +515,7 @@ impl View for RunsView {
             Action::Terminate
             | Action::Stop
             | Action::Retry
+            | Action::Archive
             | Action::Delete
             | Action::Yaml
             | Action::Describe => {
