@@ -339,15 +339,28 @@ pub fn layout(dag: &Dag, rows: &[Row]) -> Layout {
     let place =
         |boxes: &mut Vec<GBox>, l: &[usize], want: &dyn Fn(&[GBox], usize) -> Option<f64>| {
             let mut right: Option<u32> = None;
+            let mut drift = 0.0;
+            let mut wanted = 0usize;
             for &b in l {
                 let w = boxes[b].w;
                 let min = right.map(|r| r + H_GAP).unwrap_or(0);
-                let desired = want(boxes, b)
-                    .map(|c| (c - f64::from(w / 2)).max(0.0) as u32)
-                    .unwrap_or(min);
-                let x = desired.max(min);
+                let want_x = want(boxes, b).map(|c| (c - f64::from(w / 2)).max(0.0) as u32);
+                let x = want_x.unwrap_or(min).max(min);
+                if let Some(d) = want_x {
+                    drift += f64::from(x) - f64::from(d);
+                    wanted += 1;
+                }
                 boxes[b].x = x;
                 right = Some(x + w);
+            }
+            // Packing only pushes right: shift the layer back by the mean
+            // push, so a fan-out centres under its parent, not starts there.
+            if wanted > 0 {
+                let lowest = l.iter().map(|&b| boxes[b].x).min().unwrap_or(0);
+                let shift = ((drift / wanted as f64) as u32).min(lowest);
+                for &b in l {
+                    boxes[b].x -= shift;
+                }
             }
         };
     place(&mut boxes, &layers[0], &|_, _| None);
