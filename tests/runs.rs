@@ -784,6 +784,21 @@ proptest! {
         }
         press(&mut s, &["r", "f", "enter"]);
         let _ = render(&s);
+        // The graph layout holds its rules over the same maps, raw and
+        // folded, and the graph mode draws and moves without panicking.
+        for rows in [&raw, &folded] {
+            let l = dag::layout::layout(&d, rows);
+            prop_assert!(l.faults().is_empty(), "{:?}", l.faults());
+            prop_assert_eq!(l.of_row.len(), rows.len());
+            for &(a, b) in &l.edges {
+                prop_assert!(a < rows.len() && b < rows.len() && a != b);
+            }
+        }
+        press(&mut s, &["esc", "v", "j", "right", "left", "pgdn", "k", "r"]);
+        for (w, h) in SIZES {
+            s.size = (w, h);
+            let _ = render(&s);
+        }
     }
 }
 
@@ -876,6 +891,35 @@ fn with_the_kfp_api_experiments_show_and_terminate_and_retry_go_through_it() {
     press(&mut s, &["enter"]);
     assert_eq!(list(&s).table.rows.len(), 1, "{}", render(&s));
     press(&mut s, &["esc"]);
+    // Archive: KFP's :archive, :unarchive for an archived run; refused
+    // under --readonly with the reason.
+    select(&mut s, "Run of training-pipeline (f41ed)");
+    let ops = api_ops(&press(&mut s, &["A"]));
+    assert!(
+        matches!(ops.as_slice(), [ApiOp::Proxy { method: "POST", path, .. }] if path == "/apis/v2beta1/runs/run-f41ed:archive"),
+        "{ops:?}"
+    );
+    press(&mut s, &["/"]);
+    kftui::testing::type_text(&mut s, "archived");
+    press(&mut s, &["enter"]);
+    let ops = api_ops(&press(&mut s, &["A"]));
+    assert!(
+        matches!(ops.as_slice(), [ApiOp::Proxy { path, .. }] if path.ends_with(":unarchive")),
+        "{ops:?}"
+    );
+    press(&mut s, &["esc"]);
+    s.readonly = Some("read-only (--readonly)".into());
+    select(&mut s, "Run of training-pipeline (f41ed)");
+    let ops = api_ops(&press(&mut s, &["A"]));
+    assert!(ops.is_empty());
+    assert!(
+        s.notice
+            .as_ref()
+            .is_some_and(|n| n.text.contains("cannot archive") && n.text.contains("read-only")),
+        "{:?}",
+        s.notice
+    );
+    s.readonly = None;
     // The run's page names the experiment too.
     select(&mut s, "Run of training-pipeline (f41ed)");
     press(&mut s, &["enter"]);
@@ -892,6 +936,15 @@ fn without_the_kfp_api_retry_says_it_needs_it() {
     assert!(
         text.contains("retry needs the KFP API") && text.contains("no endpoints available"),
         "{text}"
+    );
+    let ops = api_ops(&press(&mut s, &["A"]));
+    assert!(ops.is_empty());
+    assert!(
+        s.notice
+            .as_ref()
+            .is_some_and(|n| n.text.contains("archive needs the KFP API")),
+        "{:?}",
+        s.notice
     );
     let ops = api_ops(&press(&mut s, &["n"]));
     assert!(ops.is_empty());

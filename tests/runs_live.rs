@@ -383,5 +383,44 @@ async fn demo_runs_trees_logs_terminate_and_delete() {
         !screen.contains("hello from the test"),
         "other experiment: {screen}"
     );
+
+    // Archive through the KFP API: the run leaves the list, `:runs
+    // archived` shows it, unarchive brings it back.
+    let listed = |s: &State, name: &str| {
+        s.view()
+            .as_any()
+            .downcast_ref::<RunsView>()
+            .is_some_and(|v| {
+                v.kfp.available() && v.table.rows.iter().any(|r| r.summary.display == name)
+            })
+    };
+    d.command("runs");
+    select_run(&mut d, "form run");
+    d.until("the run to archive", 20, |s, _| listed(s, "form run"))
+        .await;
+    d.keys(&["A"]);
+    d.until("the archived run hidden", 30, |s, _| {
+        !listed(s, "form run")
+            && s.view()
+                .as_any()
+                .downcast_ref::<RunsView>()
+                .is_some_and(|v| {
+                    v.kfp
+                        .runs
+                        .values()
+                        .any(|r| r.display == "form run" && r.archived)
+                })
+    })
+    .await;
+    d.command("runs archived");
+    d.until("the archived run listed", 30, |s, _| listed(s, "form run"))
+        .await;
+    d.keys(&["A"]);
+    d.until("the run unarchived", 30, |s, _| !listed(s, "form run"))
+        .await;
+    d.command("runs");
+    select_run(&mut d, "form run");
+    d.until("the run back in the list", 30, |s, _| listed(s, "form run"))
+        .await;
     emu.shutdown().await;
 }

@@ -98,6 +98,8 @@ actions! {
     Redo = "redo", "redo", "redo what was undone";
     EditYaml = "edit_yaml", "edit YAML", "edit the object as YAML in the editor";
     CloneAsNew = "clone", "clone", "edit a copy as a new object in the YAML editor";
+    Graph = "graph", "graph", "show the run's DAG as a layered graph / as a tree";
+    Archive = "archive", "archive", "archive / unarchive the run (KFP API)";
 }
 
 #[cfg(test)]

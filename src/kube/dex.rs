@@ -20,6 +20,60 @@ pub fn password_from_env() -> Option<String> {
     std::env::var(PASSWORD_ENV).ok().filter(|p| !p.is_empty())
 }
 
+/// A password typed into the prompt: held in memory only, for one login;
+/// `Debug` never shows it, and it is wiped when dropped.
+#[derive(Clone, PartialEq, Eq, Default)]
+pub struct Password(String);
+
+impl Password {
+    pub fn new(text: String) -> Password {
+        Password(text)
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.chars().count()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn push(&mut self, c: char) {
+        self.0.push(c);
+    }
+
+    pub fn pop(&mut self) {
+        self.0.pop();
+    }
+
+    /// Empties it, overwriting what it held.
+    pub fn wipe(&mut self) {
+        let n = self.0.len();
+        self.0.clear();
+        self.0.extend(std::iter::repeat_n('\0', n));
+        self.0.clear();
+    }
+}
+
+impl Drop for Password {
+    fn drop(&mut self) {
+        self.wipe();
+    }
+}
+
+impl std::fmt::Debug for Password {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Password(hidden)")
+    }
+}
+
+/// No password is known for the login: ask for one.
+pub const NEED_PASSWORD: &str = "NeedPassword";
+
 /// Why a login or a request through the endpoint failed.
 pub const WRONG_PASSWORD: &str = "WrongPassword";
 /// The cookie is no longer accepted: log in again.
@@ -292,17 +346,34 @@ fn sessions() -> &'static std::sync::Mutex<std::collections::HashMap<(String, St
 async fn fresh(url: &str, login_name: &str) -> Result<Session, ApiFailure> {
     let Some(password) = password_from_env() else {
         return Err(ApiFailure::local(
-            "NeedPassword",
+            NEED_PASSWORD,
             format!(
-                "the Dex login at {url} needs the password of {login_name}: set {PASSWORD_ENV}"
+                "the Dex login at {url} needs the password of {login_name} (type it, or set {PASSWORD_ENV})"
             ),
         ));
     };
     let s = login(url, login_name, &password).await?;
+    keep(url, login_name, &s);
+    Ok(s)
+}
+
+fn keep(url: &str, login_name: &str, s: &Session) {
     if let Ok(mut m) = sessions().lock() {
         m.insert((url.to_string(), login_name.to_string()), s.clone());
     }
-    Ok(s)
+}
+
+/// Logs in with a password typed into the prompt and keeps the session
+/// (the cookie, not the password) for the requests that follow. Answers
+/// `{"endpoint", "login"}`.
+pub async fn login_typed(
+    url: &str,
+    login_name: &str,
+    password: &Password,
+) -> Result<Value, ApiFailure> {
+    let s = login(url, login_name, password.expose()).await?;
+    keep(url, login_name, &s);
+    Ok(serde_json::json!({"endpoint": s.endpoint, "login": s.login}))
 }
 
 /// The session cookie of `login_name` at `url`: the one kept, or a fresh
@@ -341,6 +412,11 @@ pub async fn request(
         Err(e) if e.reason == SESSION_EXPIRED => {
             if let Ok(mut m) = sessions().lock() {
                 m.remove(&key);
+            }
+            // Without a password from the environment, the prompt asks
+            // again: the expiry goes back to the screen as it is.
+            if password_from_env().is_none() {
+                return Err(e);
             }
             fresh(url, login_name)
                 .await?

@@ -143,6 +143,11 @@ async fn perform_inner(client: Client, op: ApiOp) -> Result<Value, ApiFailure> {
             path,
             body,
         } => super::dex::request(&url, &login, method, &path, body).await,
+        ApiOp::DexLogin {
+            url,
+            login,
+            password,
+        } => super::dex::login_typed(&url, &login, &password).await,
         ApiOp::Gateway {
             url,
             host,

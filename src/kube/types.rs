@@ -218,6 +218,13 @@ pub enum ApiOp {
         path: String,
         body: Option<serde_json::Value>,
     },
+    /// A Dex login at the Kubeflow endpoint with a typed password; the
+    /// session is kept in memory for `Ingress` requests.
+    DexLogin {
+        url: String,
+        login: String,
+        password: super::dex::Password,
+    },
     /// An HTTP request to an InferenceService through the Kubeflow
     /// endpoint (Istio ingress gateway at `url`) with the service's `host`
     /// in the Host header and the gateway's credentials. The answer is as
@@ -310,6 +317,7 @@ impl ApiOp {
             ApiOp::CrdSchema { kind, .. } => {
                 format!("read the {} CRD", crate::kube::crd::crd_name(kind))
             }
+            ApiOp::DexLogin { url, login, .. } => format!("Dex login at {url} as {login}"),
         }
     }
 }

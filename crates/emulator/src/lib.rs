@@ -47,7 +47,7 @@ mod processes;
 pub mod proxy;
 mod quantity;
 mod resources;
-mod scale;
+pub mod scale;
 mod scheduler;
 pub mod schema;
 mod selectors;

@@ -1,7 +1,10 @@
 //! Generated load for benchmarks (`--scale N`): N pods (up to 100,000),
 //! N/10 finished KFP runs as Argo workflows and N/10 finished Katib trials
-//! (each up to 10,000), spread over up to 200 namespaces `load-NNN`. All of
-//! it is finished or steady, so the simulated controllers leave it alone.
+//! (each up to 10,000; `--scale 100000` gives the 10,000 runs), spread over
+//! up to 200 namespaces `load-NNN`, and in `load-000` one run of about 2,000
+//! nodes (`load-big-dag`: 40 stages, each a fan-out of 50 shards and a merge).
+//! All of it is finished or steady, so the simulated controllers leave it
+//! alone.
 
 use serde_json::{Value, json};
 
@@ -99,7 +102,8 @@ fn pod(ns: &str, i: u32, rng: &mut fastrand::Rng) -> Value {
     pod
 }
 
-fn workflow(ns: &str, i: u32, rng: &mut fastrand::Rng) -> Value {
+/// The finished run number `i` of the load.
+pub fn workflow(ns: &str, i: u32, rng: &mut fastrand::Rng) -> Value {
     let name = format!("load-pipeline-{}", ids::suffix(rng, 5));
     let run_id = ids::uid(rng);
     let age = 3600 + i64::from(i) * 37 % 864_000;
@@ -115,6 +119,68 @@ fn workflow(ns: &str, i: u32, rng: &mut fastrand::Rng) -> Value {
         "spec": {"entrypoint": "main", "templates": [{"name": "main", "dag": {"tasks": []}}]},
         "status": {"phase": phase, "startedAt": started, "finishedAt": finished, "progress": "1/1",
                    "nodes": {name.clone(): node}},
+    });
+    stamp(&resources::WORKFLOW, wf, rng, age)
+}
+
+/// Stages of the big run, and shards in each.
+pub const BIG_STAGES: usize = 40;
+pub const BIG_SHARDS: usize = 50;
+
+/// A finished Argo DAG run of `BIG_STAGES` stages: `prepare`, then per
+/// stage `BIG_SHARDS` shards depending on the previous merge (or on
+/// prepare) and a merge depending on all of them: about 2,000 Pod nodes,
+/// each with times, a pod name's template and an exit code, as Argo writes
+/// them.
+pub fn big_run(ns: &str, rng: &mut fastrand::Rng) -> Value {
+    let name = "load-big-dag".to_string();
+    let age = 7200;
+    let id = |task: &str| format!("{name}-{}", crate::ids::fnv32a(&format!("{name}.{task}")));
+    let mut nodes = serde_json::Map::new();
+    let mut t = age - 5;
+    let pod = |task: &str, kids: Vec<String>, t: i64| {
+        json!({"id": id(task), "name": format!("{name}.{task}"), "displayName": task,
+            "type": "Pod", "templateName": if task.starts_with("shard") { "shard" } else { "step" },
+            "templateScope": format!("local/{name}"), "phase": "Succeeded", "boundaryID": name,
+            "startedAt": rfc3339(clock::ago(t)), "finishedAt": rfc3339(clock::ago(t - 20)),
+            "hostNodeName": NODE_CPU_0, "children": kids,
+            "outputs": {"exitCode": "0"}, "resourcesDuration": {"cpu": 3, "memory": 20}})
+    };
+    let shards = |stage: usize| -> Vec<String> {
+        (0..BIG_SHARDS)
+            .map(|k| id(&format!("shard-{stage:02}-{k:02}")))
+            .collect()
+    };
+    nodes.insert(id("prepare"), pod("prepare", shards(0), t));
+    for stage in 0..BIG_STAGES {
+        t -= 30;
+        let merge = format!("merge-{stage:02}");
+        for k in 0..BIG_SHARDS {
+            let task = format!("shard-{stage:02}-{k:02}");
+            nodes.insert(id(&task), pod(&task, vec![id(&merge)], t));
+        }
+        let next = if stage + 1 < BIG_STAGES {
+            shards(stage + 1)
+        } else {
+            Vec::new()
+        };
+        nodes.insert(id(&merge), pod(&merge, next, t - 25));
+    }
+    let (started, finished) = (rfc3339(clock::ago(age)), rfc3339(clock::ago(t - 60)));
+    let total = nodes.len();
+    nodes.insert(
+        name.clone(),
+        json!({"id": name, "name": name, "displayName": name, "type": "DAG", "templateName": "main",
+            "templateScope": format!("local/{name}"), "phase": "Succeeded", "startedAt": started,
+            "finishedAt": finished, "children": [id("prepare")], "progress": format!("{total}/{total}")}),
+    );
+    let wf = json!({
+        "metadata": {"name": name, "namespace": ns,
+                     "labels": {"workflows.argoproj.io/phase": "Succeeded", "workflows.argoproj.io/completed": "true"},
+                     "annotations": {"workflows.argoproj.io/pod-name-format": "v2"}},
+        "spec": {"entrypoint": "main", "templates": [{"name": "main", "dag": {"tasks": []}}]},
+        "status": {"phase": "Succeeded", "startedAt": started, "finishedAt": finished,
+                   "progress": format!("{total}/{total}"), "nodes": nodes},
     });
     stamp(&resources::WORKFLOW, wf, rng, age)
 }
@@ -165,6 +231,9 @@ pub fn generate(store: &Store, scale: u32, seed: u64) {
             .collect();
         store.bulk_load(chunk);
         i = end;
+    }
+    if scale > 0 {
+        store.bulk_load(vec![(&resources::WORKFLOW, big_run(&ns_name(0), &mut rng))]);
     }
     let chunk: Vec<_> = (0..runs)
         .map(|k| {

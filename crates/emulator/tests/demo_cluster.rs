@@ -148,6 +148,18 @@ async fn scale_adds_generated_load() {
     )
     .await;
     assert!(wfs.len() >= 200, "{}", wfs.len());
+    // The run of about 2,000 nodes, a well-formed map: every child listed.
+    let big = wfs
+        .iter()
+        .find(|w| w.metadata.name.as_deref() == Some("load-big-dag"))
+        .expect("the big run");
+    let nodes = big.data["status"]["nodes"].as_object().expect("nodes");
+    assert!(nodes.len() >= 2_000, "{}", nodes.len());
+    for n in nodes.values() {
+        for c in n["children"].as_array().into_iter().flatten() {
+            assert!(nodes.contains_key(c.as_str().unwrap_or("")), "{c}");
+        }
+    }
     let trials = list(
         &client,
         None,

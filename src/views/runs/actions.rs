@@ -1,6 +1,6 @@
 //! Run actions shared by the list and a run's page: terminate and stop
 //! (KFP's `:terminate`, else the Workflow's `spec.shutdown`), retry (KFP
-//! API only), delete (through the KFP API when in use), YAML, describe;
+//! API only), archive / unarchive (KFP API only), delete (through the KFP API when in use), YAML, describe;
 //! refused with the reason under `--readonly` or when access review says no.
 
 use super::model::RunRow;
@@ -133,6 +133,39 @@ pub fn act_on(row: &RunRow, action: Action, kfp: &Kfp, cx: &mut Cx) -> Option<(u
             }
             cx.api(kfp.endpoint.run_action(run_id, "retry"));
             cx.info(format!("retrying {name}…"));
+        }
+        Action::Archive => {
+            let Some(run_id) = row.summary.run_id.as_deref() else {
+                cx.error(format!(
+                    "{name} is not a KFP run (no pipeline/runid): archiving is a KFP API feature"
+                ));
+                return None;
+            };
+            if let Some(why) = kfp.unavailable() {
+                cx.error(format!(
+                    "archive needs the KFP API, which is not in use: {why}"
+                ));
+                return None;
+            }
+            if let Some(reason) = cx.readonly {
+                cx.error(format!("cannot archive {name}: {reason}"));
+                return None;
+            }
+            let archived = kfp.runs.get(run_id).is_some_and(|k| k.archived);
+            let (verb, doing) = if archived {
+                ("unarchive", "unarchiving")
+            } else {
+                ("archive", "archiving")
+            };
+            cx.api(kfp.endpoint.run_action(run_id, verb));
+            cx.info(format!(
+                "{doing} {name}…{}",
+                if archived {
+                    ""
+                } else {
+                    " (:runs archived lists archived runs)"
+                }
+            ));
         }
         Action::Delete => {
             if let Some(reason) = cx.denied("delete", &kinds::WORKFLOW, ns.as_deref()) {

@@ -49,6 +49,10 @@ pub struct RunDetail {
     /// The failed step's log tail, read once for the summary under the tree.
     pub failed_logs: Option<LogSpec>,
     pub last_lines: Vec<String>,
+    /// Graph mode: the DAG laid out in layers instead of the tree.
+    pub graph_mode: bool,
+    /// The layout of `rows`, computed when they change (graph mode only).
+    pub graph: Option<dag::layout::Layout>,
 }
 
 /// Lines of the failed step's log shown under the tree.
@@ -69,7 +73,16 @@ impl RunDetail {
             kfp: Arc::new(Kfp::default()),
             failed_logs: None,
             last_lines: Vec::new(),
+            graph_mode: false,
+            graph: None,
         }
+    }
+
+    /// Lays the rows out again when graph mode shows them.
+    fn relayout_graph(&mut self) {
+        self.graph = self
+            .graph_mode
+            .then(|| dag::layout::layout(&self.row.dag, &self.rows));
     }
 
     fn scope(&self) -> Scope {
@@ -92,6 +105,7 @@ impl RunDetail {
             })
             .unwrap_or(0)
             .min(self.rows.len().saturating_sub(1));
+        self.relayout_graph();
     }
 
     /// Moves to the next row after the selection (wrapping) that `want` picks.
@@ -270,6 +284,7 @@ const HINTS: &[Action] = &[
     Action::Logs,
     Action::RawNodes,
     Action::NextFailed,
+    Action::Graph,
     Action::Terminate,
     Action::Delete,
 ];
@@ -300,7 +315,34 @@ impl View for RunDetail {
     fn on_action(&mut self, action: Action, cx: &mut Cx) -> Handled {
         let n = self.rows.len();
         let page = cx.page.saturating_sub(8).max(1);
+        if let Some(g) = self.graph.as_ref().filter(|_| self.graph_mode) {
+            let at = self.selected;
+            let moved = match action {
+                Action::Up => Some(g.vertical(at, -1)),
+                Action::Down => Some(g.vertical(at, 1)),
+                Action::PageUp => Some(g.vertical(at, -(page as isize / 4).max(1))),
+                Action::PageDown => Some(g.vertical(at, (page as isize / 4).max(1))),
+                Action::Left => Some(g.sideways(at, -1)),
+                Action::Right => Some(g.sideways(at, 1)),
+                _ => None,
+            };
+            if let Some(to) = moved {
+                if let Some(to) = to {
+                    self.selected = to;
+                }
+                return Handled::Yes;
+            }
+        }
         match action {
+            Action::Graph => {
+                self.graph_mode = !self.graph_mode;
+                self.relayout_graph();
+                cx.info(if self.graph_mode {
+                    "graph: ↑↓ between layers, ←→ within a layer (v: tree)"
+                } else {
+                    "tree (v: graph)"
+                });
+            }
             Action::Up => self.selected = self.selected.saturating_sub(1),
             Action::Down => self.selected = (self.selected + 1).min(n.saturating_sub(1)),
             Action::PageUp => self.selected = self.selected.saturating_sub(page),
@@ -331,6 +373,7 @@ impl View for RunDetail {
             Action::Terminate
             | Action::Stop
             | Action::Retry
+            | Action::Archive
             | Action::Delete
             | Action::Yaml
             | Action::Describe => {
@@ -435,6 +478,41 @@ impl View for RunDetail {
         if y + 1 >= tree_bottom {
             return;
         }
+        if let Some(g) = self.graph.as_ref().filter(|_| self.graph_mode) {
+            put(buf, x, y, w, &dag::graph::status(g, self.selected), t.dim);
+            let area = Rect {
+                x,
+                y: y + 1,
+                width: w,
+                height: tree_bottom - y - 1,
+            };
+            dag::graph::render(g, self.selected, t, area, buf);
+        } else {
+            self.render_tree(state, x, w, y, tree_bottom, buf);
+        }
+        for (y, (line, tone)) in (tree_bottom..).zip(trouble.iter().take(trouble_rows as usize)) {
+            put(buf, x, y, w, line, tone.style(t));
+        }
+    }
+
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+}
+
+impl RunDetail {
+    /// The `argo get` tree with its columns, rows `y..tree_bottom`.
+    fn render_tree(
+        &self,
+        state: &State,
+        x: u16,
+        w: u16,
+        mut y: u16,
+        tree_bottom: u16,
+        buf: &mut Buffer,
+    ) {
+        let t: &Theme = &state.theme;
+        let ascii = t.ascii;
         // Columns: STEP, POD (when there is room), DURATION, MESSAGE.
         let show_pod = w >= 110;
         let step_w = self
@@ -542,12 +620,5 @@ impl View for RunDetail {
             put(buf, cols[ci + 1].1, y, msg_w, &msg, style(Tone::Warn));
             y += 1;
         }
-        for (y, (line, tone)) in (tree_bottom..).zip(trouble.iter().take(trouble_rows as usize)) {
-            put(buf, x, y, w, line, tone.style(t));
-        }
-    }
-
-    fn as_any(&self) -> &dyn Any {
-        self
     }
 }

@@ -9,6 +9,7 @@ pub mod actions;
 pub mod catalog;
 pub mod dag;
 pub mod detail;
+pub mod login;
 pub mod model;
 pub mod newrun;
 pub mod node;
@@ -257,6 +258,10 @@ pub struct RunsView {
     workflow_rows: usize,
     /// "Re-run with changes": the versions request and the run it is for.
     rerun: Option<(u64, RunRow)>,
+    /// The Dex password prompt, while open.
+    pub login: Option<login::LoginPrompt>,
+    /// The user cancelled the prompt: not asked again until ctrl-r.
+    login_declined: bool,
 }
 
 impl Default for RunsView {
@@ -286,6 +291,8 @@ impl RunsView {
             asked_for: None,
             workflow_rows: 0,
             rerun: None,
+            login: None,
+            login_declined: false,
         }
     }
 
@@ -411,7 +418,34 @@ impl View for RunsView {
         subs.access.extend(access_keys(scope));
     }
 
+    fn text_focus(&self) -> bool {
+        self.login.is_some()
+    }
+
+    fn on_key(&mut self, key: crossterm::event::KeyEvent, _cx: &mut Cx) -> Handled {
+        match self.login.as_mut() {
+            Some(p) => {
+                p.on_key(key);
+                Handled::Yes
+            }
+            None => Handled::No,
+        }
+    }
+
+    fn on_paste(&mut self, text: &str, _cx: &mut Cx) -> Handled {
+        match self.login.as_mut() {
+            Some(p) => {
+                p.on_paste(text);
+                Handled::Yes
+            }
+            None => Handled::No,
+        }
+    }
+
     fn on_action(&mut self, action: Action, cx: &mut Cx) -> Handled {
+        if self.login.is_some() {
+            return self.login_action(action, cx);
+        }
         let model = self.model(cx.now, cx.scope.namespace().is_none(), false);
         if table_nav(&mut self.table, &model, action, cx.page) == Handled::Yes {
             return Handled::Yes;
@@ -447,6 +481,7 @@ impl View for RunsView {
             }
             Action::Refresh => {
                 self.asked_for = None;
+                self.login_declined = false;
                 return Handled::No;
             }
             Action::New => {
@@ -477,6 +512,7 @@ impl View for RunsView {
             Action::Terminate
             | Action::Stop
             | Action::Retry
+            | Action::Archive
             | Action::Delete
             | Action::Yaml
             | Action::Describe => {
@@ -494,6 +530,9 @@ impl View for RunsView {
     }
 
     fn on_event(&mut self, event: &ViewEvent, cx: &mut Cx) -> Handled {
+        if self.login_event(event, cx) {
+            return Handled::Yes;
+        }
         if let ViewEvent::Api { id, result } = event
             && let Some((rid, row)) = self.rerun.clone()
             && rid == *id
@@ -511,6 +550,9 @@ impl View for RunsView {
                     Ok(v) if runs => kfp.apply_runs(v),
                     Ok(v) => kfp.apply_experiments(v),
                     Err(e) => kfp.source = source::Source::WorkflowsOnly(e.to_string()),
+                }
+                if let Err(e) = result {
+                    self.prompt_for(e);
                 }
                 if runs {
                     self.asked.0 = None;
@@ -612,6 +654,9 @@ impl View for RunsView {
         };
         table::render(&self.table, &model, &frame, &state.theme, area, buf);
         draw_source(&self.kfp, area, buf, state.theme.dim, 12);
+        if let Some(p) = &self.login {
+            p.render(&state.theme, area, buf);
+        }
     }
 
     fn as_any(&self) -> &dyn Any {
